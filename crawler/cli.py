@@ -1,0 +1,241 @@
+"""The `newsarchive` command. Exit status: 0 success, 1 runtime error, 2 usage error.
+
+Errors are one line on stderr (`--debug` shows the traceback); data goes to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, NoReturn, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+from crawler import __version__, settings
+from crawler.export import FIELDS, FORMATS, ExportError, export
+from db import migrate, queries
+from db.search_query import QueryError
+from db.session import ArchiveError, display_url, first_line, redact, session_factory
+
+app = typer.Typer(
+    name="newsarchive",
+    help="Crawl news about AI infrastructure into a SQL archive; search and export it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Schema migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out_console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+_state = {"debug": bool(os.environ.get("NEWSARCHIVE_DEBUG"))}
+
+DbOption = Annotated[
+    str,
+    typer.Option("--db", envvar="NEWSARCHIVE_DB", metavar="URL",
+                 help="Database URL (sqlite:///file.db or postgresql+psycopg://user@host/db)."),
+]
+
+
+def _parse_when(value: Optional[str]) -> Optional[datetime]:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD or an ISO 8601 time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+SinceOption = Annotated[Optional[datetime], typer.Option(parser=_parse_when, metavar="DATE", help="Published at or after DATE (UTC unless the time has an offset).")]
+UntilOption = Annotated[Optional[datetime], typer.Option(parser=_parse_when, metavar="DATE", help="Published before DATE.")]
+OutletOption = Annotated[Optional[list[str]], typer.Option("--outlet", metavar="SLUG", help="Only this outlet (repeatable).")]
+LanguageOption = Annotated[Optional[str], typer.Option(metavar="CODE", help="Only this ISO 639-1 language.")]
+DuplicatesOption = Annotated[bool, typer.Option("--include-duplicates", help="Also copies of other articles.")]
+OffTopicOption = Annotated[bool, typer.Option("--include-off-topic", help="Also articles not about AI infrastructure.")]
+
+
+def make_filter(since, until, outlet, language, include_duplicates, include_off_topic) -> queries.ArticleFilter:
+    return queries.ArticleFilter(
+        since=since, until=until, outlets=tuple(outlet or ()), language=language,
+        include_duplicates=include_duplicates, include_off_topic=include_off_topic,
+    )
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr, secrets removed, then exit with `code`."""
+    err_console.print(f"newsarchive: error: {redact(message)}", markup=False, highlight=False)
+    raise SystemExit(code)
+
+
+def notice(message: str) -> None:
+    err_console.print(message, markup=False, highlight=False)
+
+
+def open_db(db: str) -> Engine:
+    return migrate.open_database(db or settings.NEWSARCHIVE_DB, notify=notice)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out_console.print(f"newsarchive {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    _state["debug"] = _state["debug"] or debug
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = settings.NEWSARCHIVE_DB) -> None:
+    """Migrate the database schema to the newest revision."""
+    engine = migrate.make_engine(db)
+    migrate.ensure_schema(engine)
+    out_console.print(f"{display_url(engine.url)}: schema at {migrate.current_revision(engine)} (head)", markup=False)
+
+
+@db_app.command("current")
+def db_current(db: DbOption = settings.NEWSARCHIVE_DB) -> None:
+    """Show the database's schema revision."""
+    engine = migrate.make_engine(db)
+    migrate.check_connection(engine)
+    current, head = migrate.current_revision(engine), migrate.head_revision()
+    if current is None:
+        state = f"empty (no schema yet; head is {head})"
+    elif current == head:
+        state = f"{current} (head)"
+    else:
+        state = f"{current} (head is {head}: run `newsarchive db upgrade`)"
+    out_console.print(f"{display_url(engine.url)}: {state}", markup=False)
+
+
+@app.command("export")
+def export_command(
+    out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Directory (txt) or file (jsonl, csv, parquet).")],
+    format: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")] = "txt",
+    since: SinceOption = None,
+    until: UntilOption = None,
+    outlet: OutletOption = None,
+    language: LanguageOption = None,
+    include_duplicates: DuplicatesOption = False,
+    include_off_topic: OffTopicOption = False,
+    db: DbOption = settings.NEWSARCHIVE_DB,
+) -> None:
+    """Export articles: by default the relevant ones that are not copies of another."""
+    if format not in FORMATS:
+        fail(f"unknown export format {format!r}: choose one of {', '.join(FORMATS)}", code=2)
+    spec = make_filter(since, until, outlet, language, include_duplicates, include_off_topic)
+    engine = open_db(db)
+    with session_factory(engine).begin() as session:
+        total = queries.count_articles(session, spec)
+        rows = ({key: getattr(article, key, None) for key in FIELDS} | {"outlet": outlet_slug}
+                for article, outlet_slug in queries.stream_articles(session, spec))
+        with _progress(f"exporting {format}", total) as tick:
+            try:
+                written = export(rows, format, out, total, tick)
+            except ExportError as exc:
+                fail(str(exc))
+            except OSError as exc:
+                fail(f"cannot write {out}: {exc.strerror or exc}")
+    notice(f"exported {written} articles to {out} ({format})")
+
+
+class _progress:
+    """A rich progress bar on stderr that hands out a tick() callable."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            console=err_console, transient=True)
+        self.task = self.bar.add_task(label, total=total)
+
+    def __enter__(self):
+        self.bar.start()
+        return lambda: self.bar.advance(self.task)
+
+    def __exit__(self, *exc_info) -> None:
+        self.bar.stop()
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help='Words (all must match), "exact phrases", -excluded, a OR b.')],
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many hits.")] = settings.NEWSARCHIVE_SEARCH_LIMIT,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    outlet: OutletOption = None,
+    language: LanguageOption = None,
+    include_duplicates: DuplicatesOption = False,
+    include_off_topic: OffTopicOption = False,
+    db: DbOption = settings.NEWSARCHIVE_DB,
+) -> None:
+    """Ranked full-text search over titles and texts."""
+    spec = make_filter(since, until, outlet, language, include_duplicates, include_off_topic)
+    engine = open_db(db)
+    with session_factory(engine).begin() as session:
+        try:
+            hits = queries.search(session, query, spec, limit)
+        except QueryError as exc:
+            fail(str(exc), code=2)
+    if as_json:
+        for hit in hits:
+            record = {"id": hit.article.id, "outlet": hit.outlet, "rank": hit.rank, "title": hit.article.title,
+                      "url": hit.article.url, "published_at": _iso(hit.article.published_at), "snippet": hit.snippet}
+            out_console.print(json.dumps(record, ensure_ascii=False), markup=False, highlight=False)
+        return
+    if not hits:
+        notice(f"no articles match {query!r}")
+        return
+    for hit in hits:
+        date = hit.article.published_at.date().isoformat() if hit.article.published_at else "undated"
+        out_console.print(f"[bold]{hit.article.title or '(untitled)'}[/bold]", highlight=False)
+        out_console.print(f"  {date} · {hit.outlet} · {hit.article.url}", markup=False, highlight=False)
+        out_console.print(f"  {hit.snippet}", markup=False, highlight=False)
+
+
+def _iso(value: Optional[datetime]) -> Optional[str]:
+    return value.isoformat() if value else None
+
+
+@app.command("stats")
+def stats_command(db: DbOption = settings.NEWSARCHIVE_DB) -> None:
+    """Per outlet: articles, relevant, duplicates, and how its last crawl went."""
+    engine = open_db(db)
+    with session_factory(engine).begin() as session:
+        rows = queries.outlet_stats(session)
+    table = Table(title=f"newsarchive · {display_url(engine.url)}")
+    for header in ("outlet", "articles", "relevant", "duplicates", "last crawl", "outcome", "new", "errors"):
+        table.add_column(header, justify="left" if header in ("outlet", "last crawl", "outcome") else "right")
+    for row in rows:
+        last = row["last_crawl"].strftime("%Y-%m-%d %H:%M UTC") if row["last_crawl"] else "never"
+        table.add_row(row["slug"], str(row["articles"]), str(row["relevant"]), str(row["duplicates"]), last,
+                      row["last_status"] or "-", str(row["last_new"] or 0), str(row["last_errors"] or 0))
+    out_console.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except ArchiveError as exc:
+        if _state["debug"]:
+            raise
+        fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - the one place that turns any failure into one line
+        if _state["debug"]:
+            raise
+        fail(f"{type(exc).__name__}: {first_line(exc)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""Export stage: archive rows -> files (txt per article + manifest, JSONL, CSV, Parquet).
+
+Writers consume an iterator of records and never hold more than one batch, so memory stays
+flat at any archive size. Output appears atomically: a killed export leaves the previous
+one intact, never a half-written file or directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("txt", "jsonl", "csv", "parquet")
+MANIFEST = "manifest.jsonl"
+# Articles per Parquet row group / record batch.
+PARQUET_BATCH = 2000
+
+FIELDS = (
+    "id", "outlet", "url", "canonical_url", "title", "authors", "published_at", "modified_at",
+    "language", "description", "text", "word_count", "content_hash", "is_relevant", "topic_score",
+    "topic_terms", "duplicate_of_id", "story_id", "source_url", "image_url", "tags", "site_name",
+    "fetched_at", "updated_at",
+)
+MANIFEST_FIELDS = (
+    "file", "id", "outlet", "url", "canonical_url", "title", "published_at", "modified_at",
+    "language", "content_hash", "url_hash", "file_sha256",
+)
+
+Progress = Callable[[], None]
+
+
+class ExportError(Exception):
+    """The export could not be written; nothing was replaced."""
+
+
+def url_hash(canonical_url: str) -> str:
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()
+
+
+def txt_name(sequence: int, width: int, canonical_url: str) -> str:
+    """`NNN_<16 hex>.txt`: sequence by publication time, then a name stable across exports."""
+    return f"{sequence:0{width}d}_{url_hash(canonical_url)[:16]}.txt"
+
+
+def sequence_width(total: int) -> int:
+    return max(3, len(str(max(total - 1, 0))))
+
+
+def to_json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def export(records: Iterable[dict[str, Any]], fmt: str, out: Path, total: int, tick: Progress = lambda: None) -> int:
+    """Write `records` (`total` of them, in order) to `out`; returns how many were written."""
+    if fmt == "txt":
+        return write_txt(records, out, total, tick)
+    writer = {"jsonl": write_jsonl, "csv": write_csv, "parquet": write_parquet}[fmt]
+    return writer(records, out, tick)
+
+
+def _counted(records: Iterable[dict[str, Any]], tick: Progress) -> Iterator[dict[str, Any]]:
+    for record in records:
+        yield record
+        tick()
+
+
+@contextmanager
+def atomic_file(out: Path, mode: str = "w", **kwargs: Any):
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        with open(tmp, mode, **kwargs) as stream:
+            yield stream
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], out: Path, tick: Progress) -> int:
+    count = 0
+    with atomic_file(out, encoding="utf-8") as stream:
+        for record in _counted(records, tick):
+            row = {key: to_json_value(record[key]) for key in FIELDS}
+            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def write_csv(records: Iterable[dict[str, Any]], out: Path, tick: Progress) -> int:
+    """RFC 4180 CSV; list columns hold JSON arrays, dates ISO 8601."""
+    count = 0
+    with atomic_file(out, encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(FIELDS)
+        for record in _counted(records, tick):
+            writer.writerow([_csv_cell(record[key]) for key in FIELDS])
+            count += 1
+    return count
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return ""
+    return to_json_value(value)
+
+
+def parquet_schema():
+    import pyarrow as pa
+
+    timestamp = pa.timestamp("us", tz="UTC")
+    strings = pa.list_(pa.string())
+    types = {
+        "id": pa.int64(), "word_count": pa.int64(), "duplicate_of_id": pa.int64(), "story_id": pa.int64(),
+        "is_relevant": pa.bool_(), "topic_score": pa.float64(), "topic_terms": strings, "tags": strings,
+        "published_at": timestamp, "modified_at": timestamp, "fetched_at": timestamp, "updated_at": timestamp,
+    }
+    return pa.schema([(name, types.get(name, pa.string())) for name in FIELDS])
+
+
+def write_parquet(records: Iterable[dict[str, Any]], out: Path, tick: Progress) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = parquet_schema()
+    count = 0
+    batch: list[dict[str, Any]] = []
+    with atomic_file(out, "wb") as stream, pq.ParquetWriter(stream, schema, compression="zstd") as writer:
+        for record in _counted(records, tick):
+            batch.append({key: record[key] for key in FIELDS})
+            if len(batch) >= PARQUET_BATCH:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                count += len(batch)
+                batch.clear()
+        if batch or count == 0:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            count += len(batch)
+    return count
+
+
+def write_txt(records: Iterable[dict[str, Any]], out: Path, total: int, tick: Progress) -> int:
+    """One file per article holding exactly its text, plus manifest.jsonl; replaces `out` whole."""
+    _refuse_foreign_directory(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    width = sequence_width(total)
+    count = 0
+    try:
+        with open(staging / MANIFEST, "w", encoding="utf-8") as manifest:
+            for sequence, record in enumerate(_counted(records, tick)):
+                name = txt_name(sequence, width, record["canonical_url"])
+                body = record["text"].encode("utf-8")
+                (staging / name).write_bytes(body)
+                entry = {key: to_json_value(record.get(key)) for key in MANIFEST_FIELDS}
+                entry.update(file=name, url_hash=url_hash(record["canonical_url"]),
+                             file_sha256=hashlib.sha256(body).hexdigest())
+                manifest.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                count += 1
+        _swap_directory(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return count
+
+
+def _refuse_foreign_directory(out: Path) -> None:
+    """Only an earlier export (it has a manifest) may be replaced: never delete a user's files."""
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).exists():
+        raise ExportError(f"{out} is a non-empty directory that is not a newsarchive export; choose another --out")
+
+
+def _swap_directory(staging: Path, out: Path) -> None:
+    retired = None
+    if out.exists():
+        retired = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, retired)
+    os.replace(staging, out)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)

@@ -1,0 +1,76 @@
+"""Run Alembic from the application: upgrade, report the revision, refuse unknown ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+import migrations
+
+from .session import ArchiveError, check_connection, display_url, first_line, make_engine
+
+MIGRATIONS_DIR = Path(migrations.__file__).parent
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert head is not None, "migrations/versions is empty"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    _refuse_unknown_revision(engine)
+    try:
+        with engine.begin() as conn:
+            config = alembic_config(engine)
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+    except DBAPIError as exc:
+        raise ArchiveError(f"migration failed on {display_url(engine.url)}: {first_line(exc.orig, engine.url)}") from None
+
+
+def ensure_schema(engine: Engine) -> bool:
+    """Bring the database to head before a command uses it; True when migrations ran."""
+    check_connection(engine)
+    current = _refuse_unknown_revision(engine)
+    if current == head_revision():
+        return False
+    upgrade(engine)
+    return True
+
+
+def _refuse_unknown_revision(engine: Engine) -> str | None:
+    current = current_revision(engine)
+    known = {script.revision for script in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+    if current is not None and current not in known:
+        raise ArchiveError(
+            f"database {display_url(engine.url)} is at schema revision {current}, which this version of "
+            f"newsarchive does not know (newest known: {head_revision()}); upgrade newsarchive"
+        )
+    return current
+
+
+def open_database(raw_url: str, notify=lambda message: None) -> Engine:
+    """An engine on a reachable database whose schema is at head (migrating it if needed)."""
+    engine = make_engine(raw_url)
+    if ensure_schema(engine):
+        notify(f"database {display_url(engine.url)} upgraded to schema {head_revision()}")
+    return engine

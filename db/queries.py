@@ -1,0 +1,189 @@
+"""Reads from the archive: filtered article streams, ranked full-text search, per-outlet stats."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import reduce
+from typing import Any
+
+from sqlalchemy import Select, and_, case, cast, column, func, literal, select, table, text
+from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.orm import Session, aliased
+
+from .models import Article, CrawlRun, CrawlRunOutlet, Outlet
+from .search_query import SearchQuery, parse, to_fts5
+
+# PostgreSQL text-search configurations a query is stemmed with; 'simple' covers unknown languages.
+PG_SEARCH_CONFIGS = {"pt": "portuguese", "fr": "french", "en": "english", "es": "spanish", None: "simple"}
+# Rows fetched per round trip when streaming an export.
+STREAM_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    since: datetime | None = None
+    until: datetime | None = None
+    outlets: tuple[str, ...] = ()
+    language: str | None = None
+    include_duplicates: bool = False
+    include_off_topic: bool = False
+
+
+def filtered(stmt: Select, spec: ArticleFilter) -> Select:
+    """Apply the export/search filters; by default only relevant originals."""
+    conditions = []
+    if spec.since is not None:
+        conditions.append(Article.published_at >= spec.since)
+    if spec.until is not None:
+        conditions.append(Article.published_at < spec.until)
+    if spec.outlets:
+        conditions.append(Outlet.slug.in_(spec.outlets))
+    if spec.language:
+        conditions.append(Article.language == spec.language)
+    if not spec.include_duplicates:
+        conditions.append(Article.duplicate_of_id.is_(None))
+    if not spec.include_off_topic:
+        conditions.append(Article.is_relevant.is_(True))
+    return stmt.where(*conditions)
+
+
+def article_rows() -> Select:
+    return select(Article, Outlet.slug.label("outlet")).join(Outlet, Outlet.id == Article.outlet_id)
+
+
+def count_articles(session: Session, spec: ArticleFilter) -> int:
+    stmt = filtered(select(func.count()).select_from(Article).join(Outlet, Outlet.id == Article.outlet_id), spec)
+    return session.execute(stmt).scalar_one()
+
+
+def stream_articles(session: Session, spec: ArticleFilter) -> Iterator[tuple[Article, str]]:
+    """Articles in publication order (undated ones last), streamed in constant memory."""
+    stmt = filtered(article_rows(), spec).order_by(
+        Article.published_at.is_(None), Article.published_at, Article.id
+    )
+    result = session.execute(stmt.execution_options(yield_per=STREAM_BATCH))
+    for article, outlet in result:
+        yield article, outlet
+        session.expunge(article)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    article: Article
+    outlet: str
+    rank: float
+    snippet: str
+
+
+def search(session: Session, raw_query: str, spec: ArticleFilter, limit: int = 20) -> list[SearchHit]:
+    """Ranked full-text search; raises search_query.QueryError for an unsearchable query."""
+    query = parse(raw_query)
+    if session.get_bind().dialect.name == "postgresql":
+        return _search_postgres(session, query, spec, limit)
+    return _search_sqlite(session, query, spec, limit)
+
+
+_FTS = table("articles_fts", column("rowid"), column("title"), column("text"))
+
+
+def _search_sqlite(session: Session, query: SearchQuery, spec: ArticleFilter, limit: int) -> list[SearchHit]:
+    fts = _FTS
+    # bm25 is lower-is-better; the title column weighs ten times the body.
+    rank = func.bm25(text("articles_fts"), 10.0, 1.0)
+    snippet = func.snippet(text("articles_fts"), 1, "[", "]", "…", 16)
+    matches = (
+        select(fts.c.rowid.label("id"), rank.label("rank"), snippet.label("snippet"))
+        .where(text("articles_fts MATCH :fts_query").bindparams(fts_query=to_fts5(query)))
+        .subquery()
+    )
+    stmt = filtered(
+        article_rows().add_columns(matches.c.rank, matches.c.snippet).join(matches, matches.c.id == Article.id),
+        spec,
+    ).order_by(matches.c.rank).limit(limit)
+    return [
+        SearchHit(article, outlet, -float(rank), snippet)
+        for article, outlet, rank, snippet in session.execute(stmt)
+    ]
+
+
+def pg_tsquery(query: SearchQuery, language: str | None):
+    """One tsquery per stemming language, OR-ed: an article matches in its own language.
+
+    Built from bound `phraseto_tsquery` calls, so user text never reaches tsquery syntax.
+    """
+    languages = [language] if language in PG_SEARCH_CONFIGS else [*PG_SEARCH_CONFIGS]
+    per_language = []
+    for lang in languages:
+        config = cast(literal(PG_SEARCH_CONFIGS[lang]), REGCONFIG)
+
+        def phrase(words: tuple[str, ...]):
+            return func.phraseto_tsquery(config, " ".join(words))
+
+        clauses = [reduce(func.tsquery_or, map(phrase, alternatives)) for alternatives in query.required]
+        expression = reduce(func.tsquery_and, clauses)
+        if query.excluded:
+            expression = func.tsquery_and(expression, func.tsquery_not(reduce(func.tsquery_or, map(phrase, query.excluded))))
+        per_language.append(expression)
+    return reduce(func.tsquery_or, per_language)
+
+
+def _search_postgres(session: Session, query: SearchQuery, spec: ArticleFilter, limit: int) -> list[SearchHit]:
+    tsquery = pg_tsquery(query, spec.language).label("q")
+    vector = column("search_vector")
+    matches = (
+        select(Article.id.label("id"), func.ts_rank_cd(vector, tsquery).label("rank"))
+        .where(vector.op("@@")(tsquery))
+        .subquery()
+    )
+    stmt = (
+        filtered(article_rows().add_columns(matches.c.rank).join(matches, matches.c.id == Article.id), spec)
+        .order_by(matches.c.rank.desc(), Article.id)
+        .limit(limit)
+    )
+    hits = session.execute(stmt).all()
+    return [SearchHit(article, outlet, float(rank), _plain_snippet(article.text, query)) for article, outlet, rank in hits]
+
+
+def _plain_snippet(body: str, query: SearchQuery, width: int = 160) -> str:
+    lowered = body.lower()
+    words = [w for alts in query.required for phrase in alts for w in phrase]
+    position = min((i for i in (lowered.find(w) for w in words) if i >= 0), default=0)
+    start = max(0, position - width // 3)
+    return ("…" if start else "") + " ".join(body[start:start + width].split()) + "…"
+
+
+def outlet_stats(session: Session) -> list[dict[str, Any]]:
+    """Per outlet: article counts and the outcome of its most recent crawl."""
+    counts = (
+        select(
+            Article.outlet_id,
+            func.count().label("articles"),
+            func.sum(case((Article.is_relevant, 1), else_=0)).label("relevant"),
+            func.count(Article.duplicate_of_id).label("duplicates"),
+        )
+        .group_by(Article.outlet_id)
+        .subquery()
+    )
+    latest = (
+        select(CrawlRunOutlet.outlet_id, func.max(CrawlRunOutlet.run_id).label("run_id"))
+        .group_by(CrawlRunOutlet.outlet_id)
+        .subquery()
+    )
+    last = aliased(CrawlRunOutlet)
+    stmt = (
+        select(
+            Outlet.slug, Outlet.name,
+            func.coalesce(counts.c.articles, 0), func.coalesce(counts.c.relevant, 0),
+            func.coalesce(counts.c.duplicates, 0),
+            CrawlRun.started_at, last.status, last.articles_new, last.errors,
+        )
+        .outerjoin(counts, counts.c.outlet_id == Outlet.id)
+        .outerjoin(latest, latest.c.outlet_id == Outlet.id)
+        .outerjoin(last, and_(last.outlet_id == Outlet.id, last.run_id == latest.c.run_id))
+        .outerjoin(CrawlRun, CrawlRun.id == latest.c.run_id)
+        .order_by(Outlet.slug)
+    )
+    keys = ("slug", "name", "articles", "relevant", "duplicates", "last_crawl", "last_status", "last_new", "last_errors")
+    return [dict(zip(keys, row)) for row in session.execute(stmt).all()]

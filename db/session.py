@@ -1,0 +1,102 @@
+"""Engines and sessions: one engine per process, one `with Session.begin()` per unit of work."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
+
+# Milliseconds a SQLite writer waits for another writer's lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<secret>[^@\s]+)@", re.IGNORECASE)
+_LIBPQ_PASSWORD = re.compile(r"(password\s*=\s*)(\S+)", re.IGNORECASE)
+
+
+class ArchiveError(Exception):
+    """A runtime failure the user can act on; its message is one line with no secrets."""
+
+
+def redact(message: str, url: URL | None = None) -> str:
+    """Remove passwords from free text: URL user-info, libpq `password=`, and the literal secret."""
+    message = _URL_PASSWORD.sub(r"\g<head>***@", message)
+    message = _LIBPQ_PASSWORD.sub(r"\1***", message)
+    if url is not None and url.password:
+        message = message.replace(str(url.password), "***")
+    return message
+
+
+def display_url(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def parse_url(raw: str) -> URL:
+    """Parse a database URL; plain `postgresql://` and `postgres://` mean the psycopg 3 driver."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ArchiveError(f"invalid database URL {redact(raw)!r}: expected e.g. sqlite:///archive.db "
+                           "or postgresql+psycopg://user@host/db") from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def make_engine(raw_url: str | URL, **kwargs: Any) -> Engine:
+    url = raw_url if isinstance(raw_url, URL) else parse_url(raw_url)
+    try:
+        if url.get_backend_name() == "sqlite":
+            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+            _configure_sqlite(engine)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        raise ArchiveError(f"unsupported database URL {display_url(url)}: {redact(str(exc), url)}") from None
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling breaks SAVEPOINT and transactional DDL;
+        # we emit BEGIN ourselves (SQLAlchemy's documented recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A deferred transaction that reads (even just the schema) and then writes fails at
+        # once with SQLITE_BUSY if another writer committed meanwhile: writers take the
+        # write lock up front and wait for it through busy_timeout instead.
+        immediate = conn.get_execution_options().get("sqlite_write_lock", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def check_connection(engine: Engine) -> None:
+    """Fail with one clean line when the database cannot be reached."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        raise ArchiveError(f"cannot open database {display_url(engine.url)}: {first_line(exc.orig, engine.url)}") from None
+
+
+def first_line(exc: BaseException | None, url: URL | None = None) -> str:
+    message = str(exc).strip().splitlines()[0] if exc is not None and str(exc).strip() else type(exc).__name__
+    return redact(message, url)
+
+
+def session_factory(engine: Engine, write: bool = False) -> sessionmaker[Session]:
+    """Sessions for reading, or (write=True) for a unit of work that writes."""
+    bind = engine.execution_options(sqlite_write_lock=True) if write else engine
+    return sessionmaker(bind, expire_on_commit=False)

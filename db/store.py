@@ -1,0 +1,94 @@
+"""Writes into the archive. Every insert lets a UNIQUE key decide (insert-or-ignore),
+never check-then-insert, so concurrent writers cannot create duplicate rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .models import Article, Outlet, UrlState, utcnow
+
+OUTLET_FIELDS = ("slug", "name", "homepage", "language", "country")
+
+
+def _insert(session: Session, table: Table):
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def upsert_outlets(session: Session, outlets: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Create or refresh outlets from the registry; returns slug -> id."""
+    rows = [{key: outlet.get(key) for key in OUTLET_FIELDS} | {"created_at": utcnow()} for outlet in outlets]
+    if rows:
+        stmt = _insert(session, Outlet.__table__).values(rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["slug"],
+            set_={key: stmt.excluded[key] for key in ("name", "homepage", "language", "country")},
+        )
+        session.execute(stmt)
+    slugs = [row["slug"] for row in rows]
+    return dict(session.execute(select(Outlet.slug, Outlet.id).where(Outlet.slug.in_(slugs))).all())
+
+
+def article_defaults(row: Mapping[str, Any]) -> dict[str, Any]:
+    now = utcnow()
+    full = {
+        "title": None, "authors": None, "published_at": None, "modified_at": None, "language": None,
+        "description": None, "word_count": len(row["text"].split()), "is_relevant": False,
+        "topic_score": 0.0, "topic_terms": [], "duplicate_of_id": None, "story_id": None,
+        "source_url": None, "image_url": None, "tags": [], "site_name": None,
+        "fetched_at": now, "updated_at": now,
+    }
+    full.update(row)
+    return full
+
+
+def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Insert-or-ignore on `canonical_url`; returns canonical_url -> id of the rows actually inserted."""
+    if not rows:
+        return {}
+    stmt = (
+        _insert(session, Article.__table__)
+        .on_conflict_do_nothing(index_elements=["canonical_url"])
+        .returning(Article.__table__.c.canonical_url, Article.__table__.c.id)
+    )
+    # One key order for every writer, so concurrent batches cannot deadlock on PostgreSQL.
+    ordered = sorted((article_defaults(row) for row in rows), key=lambda row: row["canonical_url"])
+    result = session.execute(stmt, ordered)
+    return dict(result.all())
+
+
+def record_urls(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Upsert what became of fetched URLs (`url_state`); a later fetch overwrites the outcome."""
+    if not rows:
+        return
+    now = utcnow()
+    values = [
+        {"kind": "page", "http_status": None, "etag": None, "last_modified": None, "lastmod_seen": None,
+         "article_id": None, "message": None, "outlet_id": None, "last_fetched_at": now,
+         "first_seen_at": now, "fetch_count": 1} | dict(row)
+        for row in rows
+    ]
+    stmt = _insert(session, UrlState.__table__)
+    excluded = stmt.excluded
+    columns = UrlState.__table__.c
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["url"],
+        set_={
+            "outcome": excluded.outcome,
+            "http_status": excluded.http_status,
+            "etag": excluded.etag,
+            "last_modified": excluded.last_modified,
+            "lastmod_seen": excluded.lastmod_seen,
+            "message": excluded.message,
+            "last_fetched_at": excluded.last_fetched_at,
+            "fetch_count": columns.fetch_count + 1,
+            # an article link, once known, survives a later 304 or error
+            "article_id": func.coalesce(excluded.article_id, columns.article_id),
+        },
+    )
+    session.execute(stmt, sorted(values, key=lambda row: row["url"]))

@@ -1,0 +1,85 @@
+"""Shared fixtures: real SQLite files and a real PostgreSQL database (never mocks)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from db import migrate
+from db.session import make_engine
+
+# Server the PostgreSQL tests use; CI starts it (see .ci/run).
+PG_ADMIN_URL = os.environ.get("NEWSARCHIVE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _pg_unavailable_reason() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL.split('@')[-1]}: {str(exc).splitlines()[0]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session; its URL."""
+    reason = _pg_unavailable_reason()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"{reason} (CI must run the PostgreSQL tests)")
+        pytest.skip(reason)
+    name = f"newsarchive_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_schema(pg_server: str) -> str:
+    engine = make_engine(pg_server)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return pg_server
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE articles, outlets, crawl_runs, crawl_run_outlets, url_state RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def archive_url(request, tmp_path: Path) -> str:
+    """A migrated, empty archive on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'archive.db'}"
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        return url
+    url = request.getfixturevalue("pg_schema")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def archive(archive_url: str):
+    engine = make_engine(archive_url)
+    yield engine
+    engine.dispose()
