@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -33,7 +34,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="Schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-out_console = Console(soft_wrap=True)
+# Piped output is not cut to rich's default 80 columns: tables keep whole slugs and URLs.
+out_console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, soft_wrap=True)
 _state = {"debug": bool(os.environ.get("NEWSARCHIVE_DEBUG"))}
 

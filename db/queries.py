@@ -8,8 +8,9 @@ from datetime import datetime
 from functools import reduce
 from typing import Any
 
-from sqlalchemy import Select, and_, case, cast, column, func, literal, select, table, text
-from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy import Select, Text, and_, case, cast, column, func, literal, select, table, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.orm import Session, aliased
 
 from .models import Article, CrawlRun, CrawlRunOutlet, Outlet
@@ -17,6 +18,8 @@ from .search_query import SearchQuery, parse, to_fts5
 
 # PostgreSQL text-search configurations a query is stemmed with; 'simple' covers unknown languages.
 PG_SEARCH_CONFIGS = {"pt": "portuguese", "fr": "french", "en": "english", "es": "spanish", None: "simple"}
+# ts_rank weights for {D, C, B, A}: titles (A) weigh ten times body text (B), as with bm25 on SQLite.
+PG_RANK_WEIGHTS = literal("{0, 0, 0.1, 1.0}").cast(postgresql.ARRAY(postgresql.REAL))
 # Rows fetched per round trip when streaming an export.
 STREAM_BATCH = 1000
 
@@ -89,23 +92,19 @@ _FTS = table("articles_fts", column("rowid"), column("title"), column("text"))
 
 
 def _search_sqlite(session: Session, query: SearchQuery, spec: ArticleFilter, limit: int) -> list[SearchHit]:
-    fts = _FTS
+    match = text("articles_fts MATCH :fts_query").bindparams(fts_query=to_fts5(query))
     # bm25 is lower-is-better; the title column weighs ten times the body.
     rank = func.bm25(text("articles_fts"), 10.0, 1.0)
-    snippet = func.snippet(text("articles_fts"), 1, "[", "]", "…", 16)
-    matches = (
-        select(fts.c.rowid.label("id"), rank.label("rank"), snippet.label("snippet"))
-        .where(text("articles_fts MATCH :fts_query").bindparams(fts_query=to_fts5(query)))
-        .subquery()
-    )
+    matches = select(_FTS.c.rowid.label("id"), rank.label("rank")).where(match).subquery()
     stmt = filtered(
-        article_rows().add_columns(matches.c.rank, matches.c.snippet).join(matches, matches.c.id == Article.id),
-        spec,
+        article_rows().add_columns(matches.c.rank).join(matches, matches.c.id == Article.id), spec
     ).order_by(matches.c.rank).limit(limit)
-    return [
-        SearchHit(article, outlet, -float(rank), snippet)
-        for article, outlet, rank, snippet in session.execute(stmt)
-    ]
+    hits = session.execute(stmt).all()
+    # Snippets are costly: only for the hits shown, not for every match.
+    snippet = func.snippet(text("articles_fts"), 1, "[", "]", "…", 16)
+    ids = [article.id for article, _, _ in hits]
+    snippets = dict(session.execute(select(_FTS.c.rowid, snippet).where(match, _FTS.c.rowid.in_(ids))).all())
+    return [SearchHit(article, outlet, -float(rank), snippets.get(article.id, "")) for article, outlet, rank in hits]
 
 
 def pg_tsquery(query: SearchQuery, language: str | None):
@@ -113,7 +112,7 @@ def pg_tsquery(query: SearchQuery, language: str | None):
 
     Built from bound `phraseto_tsquery` calls, so user text never reaches tsquery syntax.
     """
-    languages = [language] if language in PG_SEARCH_CONFIGS else [*PG_SEARCH_CONFIGS]
+    languages = [language] if language and language in PG_SEARCH_CONFIGS else [*PG_SEARCH_CONFIGS]
     per_language = []
     for lang in languages:
         config = cast(literal(PG_SEARCH_CONFIGS[lang]), REGCONFIG)
@@ -130,10 +129,13 @@ def pg_tsquery(query: SearchQuery, language: str | None):
 
 
 def _search_postgres(session: Session, query: SearchQuery, spec: ArticleFilter, limit: int) -> list[SearchHit]:
-    tsquery = pg_tsquery(query, spec.language).label("q")
+    # Evaluated once up front: as a constant the planner uses the GIN index instead of
+    # rebuilding the query per row.
+    built = session.execute(select(func.cast(pg_tsquery(query, spec.language), Text))).scalar_one()
+    tsquery = cast(literal(built), TSQUERY)
     vector = column("search_vector")
     matches = (
-        select(Article.id.label("id"), func.ts_rank_cd(vector, tsquery).label("rank"))
+        select(Article.id.label("id"), func.ts_rank_cd(PG_RANK_WEIGHTS, vector, tsquery).label("rank"))
         .where(vector.op("@@")(tsquery))
         .subquery()
     )

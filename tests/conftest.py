@@ -57,7 +57,7 @@ def pg_schema(pg_server: str) -> str:
     return pg_server
 
 
-def _truncate_postgres(url: str) -> None:
+def truncate_postgres(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE articles, outlets, crawl_runs, crawl_run_outlets, url_state RESTART IDENTITY CASCADE"))
@@ -74,7 +74,7 @@ def archive_url(request, tmp_path: Path) -> str:
         engine.dispose()
         return url
     url = request.getfixturevalue("pg_schema")
-    _truncate_postgres(url)
+    truncate_postgres(url)
     return url
 
 

@@ -1,0 +1,138 @@
+"""The `newsarchive` command as users run it: exit codes, one-line errors, no secrets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import text
+
+from db.session import make_engine, session_factory
+from db.store import insert_articles, upsert_outlets
+
+from .factories import OUTLETS, article_row
+
+SECRET = "s3cr3t-Pa55"
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("newsarchive: error: ")
+    return lines[0]
+
+
+@pytest.fixture
+def sqlite_db(tmp_path):
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    engine = make_engine(url)
+    from db import migrate
+
+    migrate.upgrade(engine)
+    with session_factory(engine, write=True).begin() as session:
+        ids = upsert_outlets(session, OUTLETS)
+        insert_articles(session, [article_row(n, ids["olhardigital"]) for n in range(1, 9)])
+    engine.dispose()
+    return url
+
+
+def test_default_database_is_archive_db_in_working_directory(tmp_path):
+    result = run("stats", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "archive.db").exists()
+    assert "upgraded to schema" in result.stderr
+
+
+def test_bad_database_url_is_one_line(tmp_path):
+    result = run("stats", "--db", f"nonsense://user:{SECRET}@@/", cwd=tmp_path)
+    assert result.returncode == 1
+    assert SECRET not in result.stderr + result.stdout
+    assert "database URL" in one_line_error(result)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_unreachable_server_never_prints_the_password(tmp_path, debug):
+    args = ["--debug"] if debug else []
+    result = run(*args, "stats", "--db", f"postgresql://newsarchive:{SECRET}@127.0.0.1:1/archive", cwd=tmp_path)
+    assert result.returncode == 1
+    assert SECRET not in result.stderr + result.stdout
+    assert "cannot open database" in result.stderr and "***" in result.stderr
+    if not debug:
+        one_line_error(result)
+    else:
+        assert "Traceback" in result.stderr
+
+
+@pytest.mark.postgres
+def test_wrong_password_or_missing_database_is_one_line(pg_server):
+    url = pg_server.replace("postgres@", f"postgres:{SECRET}@").rsplit("/", 1)[0] + "/no_such_database"
+    result = run("search", "oracle", "--db", url)
+    assert result.returncode == 1 and SECRET not in result.stderr + result.stdout
+    assert "no_such_database" in one_line_error(result)
+
+
+def test_unwritable_output_is_one_line(sqlite_db, tmp_path):
+    result = run("export", "--db", sqlite_db, "--format", "jsonl", "--out", "/proc/newsarchive/out.jsonl")
+    assert result.returncode == 1
+    assert "cannot write /proc/newsarchive/out.jsonl" in one_line_error(result)
+
+
+def test_export_writes_and_reports(sqlite_db, tmp_path):
+    result = run("export", "--db", sqlite_db, "--out", str(tmp_path / "out"), "--include-off-topic")
+    assert result.returncode == 0, result.stderr
+    assert "exported 8 articles" in result.stderr
+    assert len(list((tmp_path / "out").glob("*.txt"))) == 8
+
+
+@pytest.mark.parametrize("args", [
+    ["export", "--format", "docx", "--out", "x"],
+    ["export", "--out", "x", "--since", "last tuesday"],
+    ["search", "--limit", "0", "oracle"],
+    ["frobnicate"],
+])
+def test_usage_errors_exit_2(sqlite_db, tmp_path, args):
+    result = run(*args, "--db", sqlite_db, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+
+
+@pytest.mark.parametrize("query", ['oracle "openai', "OR", "-xai", "***"])
+def test_unsearchable_query_is_a_usage_error_on_one_line(sqlite_db, query):
+    result = run("search", "--db", sqlite_db, "--", query)
+    assert result.returncode == 2
+    one_line_error(result)
+
+
+def test_search_json_hits(sqlite_db):
+    result = run("search", "data OR center OR calcul OR centro", "--json", "--include-off-topic", "--db", sqlite_db)
+    assert result.returncode == 0, result.stderr
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert hits and all({"title", "url", "outlet", "rank", "snippet"} <= hit.keys() for hit in hits)
+    assert [h["rank"] for h in hits] == sorted((h["rank"] for h in hits), reverse=True)
+
+
+def test_stats_table_lists_outlets(sqlite_db):
+    result = run("stats", "--db", sqlite_db)
+    assert result.returncode == 0
+    assert "olhardigital" in result.stdout and "lemagit" in result.stdout and "never" in result.stdout
+
+
+def test_db_current_and_newer_revision_refused(sqlite_db):
+    assert "(head)" in run("db", "current", "--db", sqlite_db).stdout
+    engine = make_engine(sqlite_db)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    result = run("stats", "--db", sqlite_db)
+    assert result.returncode == 1 and "does not know" in one_line_error(result)
+
+
+def test_db_upgrade_on_postgres(pg_server):
+    result = run("db", "upgrade", "--db", pg_server)
+    assert result.returncode == 0, result.stderr
+    assert "(head)" in result.stdout
