@@ -174,6 +174,7 @@ def search_command(
     query: Annotated[str, typer.Argument(help='Words (all must match), "exact phrases", -excluded, a OR b.')],
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many hits.")] = settings.NEWSARCHIVE_SEARCH_LIMIT,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
+    candidates: Annotated[int, typer.Option(min=0, help="Rank the newest N matches (0: all matches, slower).")] = settings.NEWSARCHIVE_SEARCH_CANDIDATES,
     since: SinceOption = None,
     until: UntilOption = None,
     outlet: OutletOption = None,
@@ -187,7 +188,7 @@ def search_command(
     engine = open_db(db)
     with session_factory(engine).begin() as session:
         try:
-            hits = queries.search(session, query, spec, limit)
+            hits = queries.search(session, query, spec, limit, candidates)
         except QueryError as exc:
             fail(str(exc), code=2)
     if as_json:

@@ -11,6 +11,8 @@ NEWSPIDER_MODULE = "crawler.spiders"
 NEWSARCHIVE_DB = "sqlite:///archive.db"
 # Default number of hits `newsarchive search` prints.
 NEWSARCHIVE_SEARCH_LIMIT = 20
+# Search ranks the newest N matches that pass the filters (flat latency at any size); 0 ranks all.
+NEWSARCHIVE_SEARCH_CANDIDATES = 5000
 
 # --- politeness ---
 # Who we are: product, version and where to read about it.

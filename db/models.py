@@ -95,8 +95,6 @@ class Article(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     language: Mapped[str | None] = mapped_column(String(8), index=True)
-    description: Mapped[str | None] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
     word_count: Mapped[int] = mapped_column(Integer, default=0)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     is_relevant: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -112,6 +110,10 @@ class Article(Base):
     site_name: Mapped[str | None] = mapped_column(String(200))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Large columns last: SQLite reads a row's columns in order, so filters on the columns
+    # above never walk the overflow pages of a long text.
+    description: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
 
 
 class CrawlRun(Base):

@@ -20,6 +20,8 @@ from .search_query import SearchQuery, parse, to_fts5
 PG_SEARCH_CONFIGS = {"pt": "portuguese", "fr": "french", "en": "english", "es": "spanish", None: "simple"}
 # ts_rank weights for {D, C, B, A}: titles (A) weigh ten times body text (B), as with bm25 on SQLite.
 PG_RANK_WEIGHTS = literal("{0, 0, 0.1, 1.0}").cast(postgresql.ARRAY(postgresql.REAL))
+# Matches ranked per search (the newest that pass the filters); 0 ranks every match.
+SEARCH_CANDIDATES = 5000
 # Rows fetched per round trip when streaming an export.
 STREAM_BATCH = 1000
 
@@ -80,26 +82,39 @@ class SearchHit:
     snippet: str
 
 
-def search(session: Session, raw_query: str, spec: ArticleFilter, limit: int = 20) -> list[SearchHit]:
-    """Ranked full-text search; raises search_query.QueryError for an unsearchable query."""
+def search(session: Session, raw_query: str, spec: ArticleFilter, limit: int = 20,
+           candidates: int = SEARCH_CANDIDATES) -> list[SearchHit]:
+    """Ranked full-text search; raises search_query.QueryError for an unsearchable query.
+
+    Ranking scores the newest `candidates` matches that pass the filters (0: every match), so
+    latency stays flat however common the words are.
+    """
     query = parse(raw_query)
     if session.get_bind().dialect.name == "postgresql":
-        return _search_postgres(session, query, spec, limit)
-    return _search_sqlite(session, query, spec, limit)
+        return _search_postgres(session, query, spec, limit, candidates)
+    return _search_sqlite(session, query, spec, limit, candidates)
 
 
 _FTS = table("articles_fts", column("rowid"), column("title"), column("text"))
 
 
-def _search_sqlite(session: Session, query: SearchQuery, spec: ArticleFilter, limit: int) -> list[SearchHit]:
+def _newest(stmt: Select, id_column, candidates: int) -> Select:
+    return stmt.order_by(id_column.desc()).limit(candidates) if candidates else stmt
+
+
+def _search_sqlite(session: Session, query: SearchQuery, spec: ArticleFilter, limit: int,
+                   candidates: int) -> list[SearchHit]:
     match = text("articles_fts MATCH :fts_query").bindparams(fts_query=to_fts5(query))
     # bm25 is lower-is-better; the title column weighs ten times the body.
     rank = func.bm25(text("articles_fts"), 10.0, 1.0)
-    matches = select(_FTS.c.rowid.label("id"), rank.label("rank")).where(match).subquery()
-    stmt = filtered(
-        article_rows().add_columns(matches.c.rank).join(matches, matches.c.id == Article.id), spec
-    ).order_by(matches.c.rank).limit(limit)
-    hits = session.execute(stmt).all()
+    matches = filtered(
+        select(_FTS.c.rowid.label("id"), rank.label("rank"))
+        .join(Article, Article.id == _FTS.c.rowid).join(Outlet, Outlet.id == Article.outlet_id).where(match),
+        spec,
+    )
+    matches = _newest(matches, _FTS.c.rowid, candidates).subquery()
+    stmt = article_rows().add_columns(matches.c.rank).join(matches, matches.c.id == Article.id)
+    hits = session.execute(stmt.order_by(matches.c.rank).limit(limit)).all()
     # Snippets are costly: only for the hits shown, not for every match.
     snippet = func.snippet(text("articles_fts"), 1, "[", "]", "…", 16)
     ids = [article.id for article, _, _ in hits]
@@ -128,21 +143,24 @@ def pg_tsquery(query: SearchQuery, language: str | None):
     return reduce(func.tsquery_or, per_language)
 
 
-def _search_postgres(session: Session, query: SearchQuery, spec: ArticleFilter, limit: int) -> list[SearchHit]:
+def _search_postgres(session: Session, query: SearchQuery, spec: ArticleFilter, limit: int,
+                     candidates: int) -> list[SearchHit]:
     # Evaluated once up front: as a constant the planner uses the GIN index instead of
     # rebuilding the query per row.
     built = session.execute(select(func.cast(pg_tsquery(query, spec.language), Text))).scalar_one()
     tsquery = cast(literal(built), TSQUERY)
     vector = column("search_vector")
-    matches = (
-        select(Article.id.label("id"), func.ts_rank_cd(PG_RANK_WEIGHTS, vector, tsquery).label("rank"))
-        .where(vector.op("@@")(tsquery))
-        .subquery()
+    matches = filtered(
+        select(Article.id.label("id"), vector.label("vector"))
+        .join(Outlet, Outlet.id == Article.outlet_id).where(vector.op("@@")(tsquery)),
+        spec,
     )
+    matches = _newest(matches, Article.id, candidates).subquery()
+    # Ranked outside the candidate query, so only candidates pay for ts_rank_cd.
+    rank = func.ts_rank_cd(PG_RANK_WEIGHTS, matches.c.vector, tsquery)
     stmt = (
-        filtered(article_rows().add_columns(matches.c.rank).join(matches, matches.c.id == Article.id), spec)
-        .order_by(matches.c.rank.desc(), Article.id)
-        .limit(limit)
+        article_rows().add_columns(rank.label("rank")).join(matches, matches.c.id == Article.id)
+        .order_by(rank.desc(), Article.id).limit(limit)
     )
     hits = session.execute(stmt).all()
     return [SearchHit(article, outlet, float(rank), _plain_snippet(article.text, query)) for article, outlet, rank in hits]

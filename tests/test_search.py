@@ -127,3 +127,16 @@ def test_unsearchable_queries_get_a_one_line_reason(query):
     with pytest.raises(QueryError) as info:
         parse(query)
     assert "\n" not in str(info.value)
+
+
+def test_ranking_is_bounded_to_the_newest_candidates(archive):
+    _seed(archive, lambda o: [
+        article_row(1, o, title="Oracle Oracle Oracle", text="oracle", published_at=None),
+        article_row(2, o, title="Mercado", text="oracle citada uma vez", published_at=None),
+    ])
+    with session_factory(archive).begin() as session:
+        newest = max(h.article.id for h in search(session, "oracle", EVERYTHING, candidates=0))
+        capped = search(session, "oracle", EVERYTHING, candidates=1)
+        exhaustive = search(session, "oracle", EVERYTHING, candidates=0)
+    assert [h.article.id for h in capped] == [newest]
+    assert exhaustive[0].article.title == "Oracle Oracle Oracle"
