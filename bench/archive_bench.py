@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler.synthetic import article  # noqa: E402
 from db import migrate  # noqa: E402
-from db.queries import SEARCH_CANDIDATES, ArticleFilter, search  # noqa: E402
+from crawler.settings import NEWSARCHIVE_SEARCH_CANDIDATES
+from db.queries import ArticleFilter, search  # noqa: E402
 from db.session import make_engine, session_factory  # noqa: E402
 from db.store import insert_articles, upsert_outlets  # noqa: E402
 
@@ -64,7 +65,7 @@ def bench(url: str, total: int) -> dict:
     with engine.begin() as conn:  # what autovacuum does after a bulk load
         conn.execute(text("ANALYZE"))
     result = {"backend": engine.dialect.name, "articles": total, "ingest_articles_per_s": round(total / ingest_seconds)}
-    for label, candidates in (("search", SEARCH_CANDIDATES), ("search_rank_all", 0)):
+    for label, candidates in (("search", NEWSARCHIVE_SEARCH_CANDIDATES), ("search_rank_all", 0)):
         latencies = query_latencies(engine, candidates)
         result[f"{label}_p50_ms"] = round(statistics.median(latencies), 1)
         result[f"{label}_p95_ms"] = round(latencies[int(0.95 * (len(latencies) - 1))], 1)

@@ -20,8 +20,6 @@ from .search_query import SearchQuery, parse, to_fts5
 PG_SEARCH_CONFIGS = {"pt": "portuguese", "fr": "french", "en": "english", "es": "spanish", None: "simple"}
 # ts_rank weights for {D, C, B, A}: titles (A) weigh ten times body text (B), as with bm25 on SQLite.
 PG_RANK_WEIGHTS = literal("{0, 0, 0.1, 1.0}").cast(postgresql.ARRAY(postgresql.REAL))
-# Matches ranked per search (the newest that pass the filters); 0 ranks every match.
-SEARCH_CANDIDATES = 5000
 # Rows fetched per round trip when streaming an export.
 STREAM_BATCH = 1000
 
@@ -82,8 +80,7 @@ class SearchHit:
     snippet: str
 
 
-def search(session: Session, raw_query: str, spec: ArticleFilter, limit: int = 20,
-           candidates: int = SEARCH_CANDIDATES) -> list[SearchHit]:
+def search(session: Session, raw_query: str, spec: ArticleFilter, limit: int, candidates: int) -> list[SearchHit]:
     """Ranked full-text search; raises search_query.QueryError for an unsearchable query.
 
     Ranking scores the newest `candidates` matches that pass the filters (0: every match), so

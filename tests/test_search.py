@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, update
 
+from crawler.settings import NEWSARCHIVE_SEARCH_CANDIDATES
 from db.models import Article
 from db.queries import ArticleFilter, search
 from db.search_query import QueryError, parse, to_fts5
@@ -25,7 +26,7 @@ def _seed(engine, rows_for):
 
 def _titles(engine, query, spec=EVERYTHING):
     with session_factory(engine).begin() as session:
-        return [hit.article.title for hit in search(session, query, spec)]
+        return [hit.article.title for hit in search(session, query, spec, limit=20, candidates=NEWSARCHIVE_SEARCH_CANDIDATES)]
 
 
 def test_fts_follows_insert_update_and_delete(archive):
@@ -135,8 +136,8 @@ def test_ranking_is_bounded_to_the_newest_candidates(archive):
         article_row(2, o, title="Mercado", text="oracle citada uma vez", published_at=None),
     ])
     with session_factory(archive).begin() as session:
-        newest = max(h.article.id for h in search(session, "oracle", EVERYTHING, candidates=0))
-        capped = search(session, "oracle", EVERYTHING, candidates=1)
-        exhaustive = search(session, "oracle", EVERYTHING, candidates=0)
+        newest = max(h.article.id for h in search(session, "oracle", EVERYTHING, limit=20, candidates=0))
+        capped = search(session, "oracle", EVERYTHING, limit=20, candidates=1)
+        exhaustive = search(session, "oracle", EVERYTHING, limit=20, candidates=0)
     assert [h.article.id for h in capped] == [newest]
     assert exhaustive[0].article.title == "Oracle Oracle Oracle"
