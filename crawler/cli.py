@@ -227,6 +227,135 @@ def stats_command(db: DbOption = settings.NEWSARCHIVE_DB) -> None:
     out_console.print(table)
 
 
+OutletsFileOption = Annotated[Optional[Path], typer.Option("--outlets", metavar="FILE", help="Outlet registry (TOML); default: the shipped one.")]
+
+
+@app.command("outlets")
+def outlets_command(outlets_file: OutletsFileOption = None) -> None:
+    """The outlet registry as a table."""
+    config = _load_registry(outlets_file)
+    table = Table(title=f"{len(config)} outlets")
+    for header in ("slug", "name", "lang", "country", "feeds", "sitemaps", "listings"):
+        table.add_column(header, no_wrap=header == "slug")
+    for slug, outlet in config.items():
+        table.add_row(slug, outlet.name, outlet.language or "", outlet.country or "", "\n".join(outlet.feeds),
+                      "\n".join(outlet.sitemaps), "\n".join(outlet.listing_pages))
+    out_console.print(table)
+
+
+def _load_registry(outlets_file: Optional[Path]):
+    from crawler import outlets as registry
+
+    try:
+        return registry.load(outlets_file)
+    except registry.RegistryError as exc:
+        fail(str(exc))
+
+
+@app.command("crawl")
+def crawl_command(
+    outlets_file: OutletsFileOption = None,
+    outlet: OutletOption = None,
+    since: SinceOption = None,
+    max_pages: Annotated[int, typer.Option(min=0, help="Article pages per outlet (0: no limit).")] = 0,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Scrapy's log on stderr.")] = False,
+    db: DbOption = settings.NEWSARCHIVE_DB,
+) -> None:
+    """Crawl outlets into the archive, with live progress and a summary."""
+    _crawl(db, outlets_file, outlet or [], since, max_pages, verbose)
+
+
+def _crawl(db: str, outlets_file, slugs, since, max_pages: int, verbose: bool, overrides: Optional[dict] = None):
+    from crawler import outlets as registry
+    from crawler.run import run_crawl
+
+    _configure_logging(verbose)
+    live = _LiveProgress()
+    try:
+        with live:
+            run_id, results = run_crawl(db, outlets_file, slugs, since, max_pages, overrides, on_progress=live.update)
+    except registry.RegistryError as exc:
+        fail(str(exc))
+    _print_summary(run_id, results)
+    return results
+
+
+def _configure_logging(verbose: bool) -> None:
+    import logging
+
+    from crawler.run import RedactingFilter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    # On the handler, not the root logger: Scrapy resets the root logger's level.
+    handler.setLevel(logging.INFO if verbose or _state["debug"] else logging.ERROR)
+    logging.getLogger().handlers[:] = [handler]
+
+
+class _LiveProgress:
+    """A per-outlet table refreshed while the crawl runs (on a terminal only)."""
+
+    def __init__(self) -> None:
+        from rich.live import Live
+
+        self.live = Live(console=err_console, refresh_per_second=4, transient=True) if err_console.is_terminal else None
+
+    def __enter__(self):
+        if self.live:
+            self.live.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.live:
+            self.live.stop()
+
+    def update(self, rows) -> None:
+        if self.live:
+            self.live.update(_outlet_table("crawling…", rows))
+
+
+def _outlet_table(title: str, rows) -> Table:
+    table = Table(title=title)
+    for header in ("outlet", "status", "pages", "articles", "duplicates", "off-topic", "errors"):
+        table.add_column(header, justify="left" if header in ("outlet", "status") else "right", no_wrap=True)
+    for row in rows:
+        table.add_row(row.slug, row.status, str(row.pages), str(row.articles), str(row.duplicates),
+                      str(row.off_topic), str(row.errors))
+    return table
+
+
+def _print_summary(run_id: int, results) -> None:
+    out_console.print(_outlet_table(f"crawl run {run_id}", results))
+    for row in results:
+        if row.message:
+            out_console.print(f"{row.slug}: {row.status}: {row.message}", markup=False, highlight=False)
+
+
+@app.command("demo")
+def demo_command(
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where the demo export goes.")] = Path("demo-export"),
+    db: DbOption = settings.NEWSARCHIVE_DB,
+) -> None:
+    """Serve a sample outlet on loopback, crawl it, then show a search and an export."""
+    import tempfile
+
+    from crawler.demo import registry_toml, start_demo_server
+
+    server = start_demo_server()
+    notice(f"demo outlet serving on {server.url}")
+    with tempfile.TemporaryDirectory() as scratch:
+        registry_file = Path(scratch) / "outlets.toml"
+        registry_file.write_text(registry_toml(server.url), encoding="utf-8")
+        _crawl(db, registry_file, ["demo"], None, 0, False,
+               {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8})
+    server.shutdown()
+    out_console.print("\n[bold]newsarchive search 'data center OR gpu' --limit 3[/bold]")
+    search_command("data center OR gpu", limit=3, db=db)
+    out_console.print(f"\n[bold]newsarchive export --out {out}[/bold]", highlight=False)
+    export_command(out=out, db=db)
+
+
 def main() -> None:
     try:
         app()

@@ -14,8 +14,74 @@ NEWSARCHIVE_SEARCH_LIMIT = 20
 # Search ranks the newest N matches that pass the filters (p95 34 ms at 100k on SQLite); 0 ranks all.
 NEWSARCHIVE_SEARCH_CANDIDATES = 2000
 
+# --- what to crawl ---
+# Outlet registry; None means the one shipped in the package (crawler/outlets.toml).
+NEWSARCHIVE_OUTLETS_FILE = None
+# Only articles dated (feed, sitemap) on or after this ISO date; None for no bound.
+NEWSARCHIVE_SINCE = None
+# Article pages requested per outlet and crawl; 0 for no limit.
+NEWSARCHIVE_MAX_PAGES = 0
+# Listing pages followed through "next" links, per listing source.
+NEWSARCHIVE_LISTING_MAX_PAGES = 5
+# Sitemap index depth followed (index -> index -> urlset).
+NEWSARCHIVE_SITEMAP_MAX_DEPTH = 3
+
+# --- processing ---
+# An article is relevant when its topic score reaches this (0..1).
+NEWSARCHIVE_RELEVANCE_THRESHOLD = 0.5
+# Pages with fewer words of clean text are recorded as not articles.
+NEWSARCHIVE_MIN_WORDS = 40
+# Worker processes running extraction off the reactor (0: one per core).
+NEWSARCHIVE_EXTRACT_WORKERS = 0
+# Pages written per database transaction: small, so a killed crawl loses little.
+NEWSARCHIVE_BATCH_SIZE = 25
+# Crawl run this crawler reports into (set by `newsarchive crawl`; None: the crawler opens its own).
+NEWSARCHIVE_RUN_ID = None
+
 # --- politeness ---
 # Who we are: product, version and where to read about it.
 USER_AGENT = f"newsarchive/{__version__} (+https://github.com/newsarchive/newsarchive)"
 # Obey robots.txt: a disallowed URL is recorded as such and never requested.
 ROBOTSTXT_OBEY = True
+# Adapt the delay to each server's latency.
+AUTOTHROTTLE_ENABLED = True
+# First delay before AutoThrottle has measured anything (seconds).
+AUTOTHROTTLE_START_DELAY = 1.0
+# Requests AutoThrottle aims to have in flight per server.
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Minimum delay between requests to one site (seconds).
+DOWNLOAD_DELAY = 0.25
+# Requests in flight per site at most.
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Requests in flight overall.
+CONCURRENT_REQUESTS = 32
+# Seconds before a request times out (then it is retried).
+DOWNLOAD_TIMEOUT = 30
+# Retries after a timeout, a dropped connection or one of RETRY_HTTP_CODES.
+RETRY_TIMES = 2
+# Statuses worth retrying: server errors and "slow down".
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Pages larger than this are not downloaded (recorded as too_large).
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+# Log a warning for responses larger than this.
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+# Redirect hops followed before giving up.
+REDIRECT_MAX_TIMES = 10
+# Statuses that reach our callbacks instead of being dropped: 304 (unchanged), 404/410 (gone).
+HTTPERROR_ALLOWED_CODES = [304, 404, 410]
+# Scrapy's own HTTP cache stays off: url_state's ETag/Last-Modified does conditional GETs.
+HTTPCACHE_ENABLED = False
+# Twisted on asyncio, so pipelines can await worker processes and threads.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# --- components ---
+# Extraction, cleaning, classification, dedup and storage, in one pipeline.
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+# Records each crawl in crawl_runs / crawl_run_outlets.
+EXTENSIONS = {"crawler.extensions.RunRecorder": 500}
+# Log level for Scrapy's own messages.
+LOG_LEVEL = "INFO"
+# Scrapy's telnet console is a debugging backdoor we do not need.
+TELNETCONSOLE_ENABLED = False
+# Scrapy 2.13+ request fingerprints.
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.orm import Session, aliased
 
-from .models import Article, CrawlRun, CrawlRunOutlet, Outlet
+from .models import Article, CrawlRun, CrawlRunOutlet, Outlet, UrlState
 from .search_query import SearchQuery, parse, to_fts5
 
 # PostgreSQL text-search configurations a query is stemmed with; 'simple' covers unknown languages.
@@ -204,3 +204,19 @@ def outlet_stats(session: Session) -> list[dict[str, Any]]:
     )
     keys = ("slug", "name", "articles", "relevant", "duplicates", "last_crawl", "last_status", "last_new", "last_errors")
     return [dict(zip(keys, row)) for row in session.execute(stmt).all()]
+
+
+@dataclass(frozen=True)
+class KnownUrl:
+    outcome: str
+    etag: str | None
+    last_modified: str | None
+    last_fetched_at: datetime | None
+    lastmod_seen: datetime | None
+
+
+def known_urls(session: Session, outlet_id: int) -> dict[str, KnownUrl]:
+    """What the crawler already knows of an outlet's URLs (for incremental crawls)."""
+    stmt = select(UrlState.url, UrlState.outcome, UrlState.etag, UrlState.last_modified,
+                  UrlState.last_fetched_at, UrlState.lastmod_seen).where(UrlState.outlet_id == outlet_id)
+    return {url: KnownUrl(*rest) for url, *rest in session.execute(stmt.execution_options(yield_per=STREAM_BATCH))}

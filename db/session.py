@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -80,6 +81,12 @@ def _configure_sqlite(engine: Engine) -> None:
         # write lock up front and wait for it through busy_timeout instead.
         immediate = conn.get_execution_options().get("sqlite_write_lock", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@lru_cache(maxsize=8)
+def shared_engine(raw_url: str) -> Engine:
+    """The process's one engine for a URL (spider, pipeline and extensions share it)."""
+    return make_engine(raw_url)
 
 
 def check_connection(engine: Engine) -> None:

@@ -15,7 +15,7 @@ from .models import Article, Outlet, UrlState, utcnow
 OUTLET_FIELDS = ("slug", "name", "homepage", "language", "country")
 
 
-def _insert(session: Session, table: Table):
+def insert_statement(session: Session, table: Table):
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
@@ -24,7 +24,7 @@ def upsert_outlets(session: Session, outlets: Iterable[Mapping[str, Any]]) -> di
     """Create or refresh outlets from the registry; returns slug -> id."""
     rows = [{key: outlet.get(key) for key in OUTLET_FIELDS} | {"created_at": utcnow()} for outlet in outlets]
     if rows:
-        stmt = _insert(session, Outlet.__table__).values(rows)
+        stmt = insert_statement(session, Outlet.__table__).values(rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=["slug"],
             set_={key: stmt.excluded[key] for key in ("name", "homepage", "language", "country")},
@@ -52,7 +52,7 @@ def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
     if not rows:
         return {}
     stmt = (
-        _insert(session, Article.__table__)
+        insert_statement(session, Article.__table__)
         .on_conflict_do_nothing(index_elements=["canonical_url"])
         .returning(Article.__table__.c.canonical_url, Article.__table__.c.id)
     )
@@ -73,7 +73,7 @@ def record_urls(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
          "first_seen_at": now, "fetch_count": 1} | dict(row)
         for row in rows
     ]
-    stmt = _insert(session, UrlState.__table__)
+    stmt = insert_statement(session, UrlState.__table__)
     excluded = stmt.excluded
     columns = UrlState.__table__.c
     stmt = stmt.on_conflict_do_update(
@@ -81,9 +81,10 @@ def record_urls(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         set_={
             "outcome": excluded.outcome,
             "http_status": excluded.http_status,
-            "etag": excluded.etag,
-            "last_modified": excluded.last_modified,
-            "lastmod_seen": excluded.lastmod_seen,
+            # a 304 need not repeat its validators: keep the ones we have
+            "etag": func.coalesce(excluded.etag, columns.etag),
+            "last_modified": func.coalesce(excluded.last_modified, columns.last_modified),
+            "lastmod_seen": func.coalesce(excluded.lastmod_seen, columns.lastmod_seen),
             "message": excluded.message,
             "last_fetched_at": excluded.last_fetched_at,
             "fetch_count": columns.fetch_count + 1,

@@ -1,0 +1,93 @@
+"""Classify stage: language and relevance to AI infrastructure (pure)."""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+# Texts shorter than this many words are too short to identify reliably: the page's lang wins.
+SHORT_TEXT_WORDS = 25
+# How much more a term counts in the title than in the body.
+TITLE_WEIGHT = 3.0
+# Repetitions of one term that still add to the score (a press release repeating a name adds nothing).
+MAX_REPEATS = 3
+# The score is 1 - exp(-weight / SCORE_SCALE): about 0.5 for one core term plus some context.
+SCORE_SCALE = 6.0
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> LanguageIdentifier:
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str, page_language: str | None = None) -> str | None:
+    """ISO 639-1 of the text; the page's `lang` decides short texts and close calls."""
+    words = len(text.split())
+    if words == 0:
+        return page_language
+    if words < SHORT_TEXT_WORDS and page_language:
+        return page_language
+    ranked = _identifier().rank(text[:5000])[:2]
+    best, confidence = ranked[0]
+    if page_language and any(lang == page_language for lang, _ in ranked) and confidence < 0.9:
+        return page_language
+    return best
+
+
+@dataclass(frozen=True)
+class Relevance:
+    score: float
+    terms: list[str]
+    is_relevant: bool
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    patterns: dict[str, tuple[re.Pattern[str], dict[str, float]]]
+
+    def for_language(self, language: str | None) -> list[tuple[re.Pattern[str], dict[str, float]]]:
+        return [self.patterns["any"], *( [self.patterns[language]] if language in self.patterns and language != "any" else
+                                         [v for k, v in self.patterns.items() if k != "any"])]
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: str | None = None) -> Lexicon:
+    raw = (open(path, "rb").read() if path else (resources.files("crawler") / "lexicon.toml").read_bytes())
+    data = tomllib.loads(raw.decode("utf-8"))
+    patterns = {}
+    for language, terms in data.items():
+        weights = {term.casefold(): float(weight) for term, weight in terms.items()}
+        alternatives = "|".join(re.escape(t) for t in sorted(weights, key=len, reverse=True))
+        patterns[language] = (re.compile(rf"(?<!\w)({alternatives})(?!\w)", re.IGNORECASE), weights)
+    return Lexicon(patterns)
+
+
+def relevance(title: str | None, text: str, language: str | None, threshold: float,
+              lexicon: Lexicon | None = None) -> Relevance:
+    """Score in 0..1 from weighted lexicon terms; title matches weigh TITLE_WEIGHT times."""
+    lexicon = lexicon or load_lexicon()
+    total, matched = 0.0, {}
+    for pattern, weights in lexicon.for_language(language):
+        body_counts = _counts(pattern, text)
+        title_counts = _counts(pattern, title or "")
+        for term in body_counts.keys() | title_counts.keys():
+            weight = weights[term] * (min(body_counts.get(term, 0), MAX_REPEATS) + TITLE_WEIGHT * min(title_counts.get(term, 0), 1))
+            total += weight
+            matched[term] = matched.get(term, 0.0) + weight
+    score = round(1.0 - math.exp(-total / SCORE_SCALE), 4)
+    terms = sorted(matched, key=lambda t: (-matched[t], t))
+    return Relevance(score, terms, score >= threshold)
+
+
+def _counts(pattern: re.Pattern[str], text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for match in pattern.finditer(text):
+        term = match.group(1).casefold()
+        counts[term] = counts.get(term, 0) + 1
+    return counts

@@ -1,0 +1,59 @@
+"""The offline demo: a sample outlet served on loopback, with the features of a real one
+(RSS feed with tracking-parameter links, sitemap index with a gzipped urlset and a Google News
+sitemap, robots.txt with a disallowed section, ads and related-links boxes in every article)."""
+
+from __future__ import annotations
+
+from crawler import sitegen
+from crawler.siteserver import Resource, SiteServer
+from crawler.synthetic import article
+
+DEMO_ARTICLES = 36
+SITE_NAME = "Demo Tech News"
+
+
+def demo_articles(base: str) -> list[sitegen.SiteArticle]:
+    stories = [article(n) for n in range(1, DEMO_ARTICLES + 1)]
+    urls = [f"{base}/{s.published_at:%Y/%m/%d}/{'pro' if s.relevant else 'games'}/{s.slug}/" for s in stories]
+    items = []
+    for index, (story, url) in enumerate(zip(stories, urls)):
+        related = tuple((stories[j].title, urls[j]) for j in ((index + 1) % len(stories), (index + 2) % len(stories)))
+        items.append(sitegen.SiteArticle(story, url, related=related))
+    return items
+
+
+def demo_site(base: str) -> dict[str, Resource]:
+    items = demo_articles(base)
+    xml, html = "application/xml", "text/html; charset=utf-8"
+    half = len(items) // 2
+    # The feed links carry tracking parameters, as real feeds' do: one article, one row anyway.
+    feed_items = [sitegen.SiteArticle(i.story, i.url + "?utm_source=rss&utm_medium=feed", i.author) for i in items[half:]]
+    site = {
+        "/robots.txt": Resource(sitegen.robots_txt([f"{base}/sitemap_index.xml"], ["/private/"]).encode(), "text/plain"),
+        "/feed/": Resource(sitegen.rss_feed(SITE_NAME, base + "/", feed_items).encode(), "application/rss+xml; charset=UTF-8"),
+        "/sitemap_index.xml": Resource(sitegen.sitemap_index([f"{base}/post-sitemap.xml.gz", f"{base}/news-sitemap.xml"]).encode(), xml),
+        "/post-sitemap.xml.gz": Resource(sitegen.gz(sitegen.urlset(items[:half])), "application/x-gzip"),
+        "/news-sitemap.xml": Resource(sitegen.news_sitemap(SITE_NAME, items[half - 4:half]).encode(), xml),
+    }
+    for item in items:
+        path = item.url[len(base):]
+        site[path] = Resource(sitegen.article_page(item, SITE_NAME).encode("utf-8"), html)
+    return site
+
+
+def registry_toml(base: str) -> str:
+    return f"""[outlets.demo]
+name = "{SITE_NAME}"
+homepage = "{base}/"
+language = "pt"
+country = "BR"
+feeds = ["{base}/feed/"]
+sitemaps = ["{base}/robots.txt"]
+article_url_pattern = '/\\d{{4}}/\\d{{2}}/\\d{{2}}/[\\w-]+/[\\w-]+/$'
+"""
+
+
+def start_demo_server() -> SiteServer:
+    server = SiteServer({})
+    server.sites["*"] = demo_site(server.url)
+    return server.start()

@@ -1,0 +1,131 @@
+"""Run a crawl in-process: one NewsSpider per outlet, one crawl run recorded in the archive."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+from sqlalchemy import func, select, update
+
+from crawler import outlets as registry
+from crawler.spiders.news import NewsSpider
+from db.migrate import open_database
+from db.models import CrawlRun, CrawlRunOutlet, Outlet, utcnow
+from db.session import redact, session_factory, shared_engine
+
+PROGRESS_KEYS = {"pages": "fetch/article_pages", "articles": "archive/inserted", "duplicates": "archive/duplicate",
+                 "off_topic": "extract/off_topic", "errors": "fetch/error"}
+
+
+@dataclass
+class OutletProgress:
+    slug: str
+    pages: int = 0
+    articles: int = 0
+    duplicates: int = 0
+    off_topic: int = 0
+    errors: int = 0
+    status: str = "running"
+    message: str | None = None
+
+
+def crawl_settings(db_url: str, overrides: dict[str, Any]) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("NEWSARCHIVE_DB", db_url, priority="cmdline")
+    # The `newsarchive` command owns logging (one handler, secrets redacted).
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    for key, value in overrides.items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def select_outlets(outlets_file: Path | None, slugs: Sequence[str]) -> dict[str, registry.Outlet]:
+    config = registry.load(outlets_file)
+    unknown = [slug for slug in slugs if slug not in config]
+    if unknown:
+        raise registry.RegistryError(f"unknown outlet {unknown[0]!r}; known: {', '.join(sorted(config))}")
+    return {slug: config[slug] for slug in (slugs or config)}
+
+
+def run_crawl(db_url: str, outlets_file: Path | None, slugs: Sequence[str], since: datetime | None = None,
+              max_pages: int = 0, overrides: dict[str, Any] | None = None,
+              on_progress: Callable[[list[OutletProgress]], None] | None = None) -> tuple[int, list[OutletProgress]]:
+    chosen = select_outlets(outlets_file, slugs)
+    engine = open_database(db_url)
+    with session_factory(engine, write=True).begin() as session:
+        run = CrawlRun(outlets=",".join(chosen), status="running")
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    settings = crawl_settings(db_url, {
+        "NEWSARCHIVE_RUN_ID": run_id, "NEWSARCHIVE_OUTLETS_FILE": str(outlets_file) if outlets_file else None,
+        "NEWSARCHIVE_SINCE": since.isoformat() if since else None, "NEWSARCHIVE_MAX_PAGES": max_pages,
+        **(overrides or {}),
+    })
+    process = CrawlerProcess(settings)
+    crawlers = {}
+    for slug in chosen:
+        crawler = process.create_crawler(NewsSpider)
+        crawlers[slug] = crawler
+        process.crawl(crawler, outlet=slug)
+    if on_progress is not None:
+        _start_ticker(lambda: on_progress(progress_of(crawlers)))
+    status = "finished"
+    try:
+        process.start()
+    except KeyboardInterrupt:
+        status = "interrupted"
+    finally:
+        _finish_run(db_url, run_id, status)
+    return run_id, outlet_results(db_url, run_id)
+
+
+def _start_ticker(tick: Callable[[], None]) -> None:
+    from twisted.internet import task
+
+    task.LoopingCall(tick).start(0.5, now=False)
+
+
+def progress_of(crawlers: dict) -> list[OutletProgress]:
+    rows = []
+    for slug, crawler in crawlers.items():
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        rows.append(OutletProgress(slug, **{field: stats.get(key, 0) for field, key in PROGRESS_KEYS.items()}))
+    return rows
+
+
+def _finish_run(db_url: str, run_id: int, status: str) -> None:
+    engine = shared_engine(db_url)
+    totals = [func.coalesce(func.sum(getattr(CrawlRunOutlet, c)), 0) for c in ("pages", "articles_new", "duplicates", "off_topic", "errors")]
+    with session_factory(engine, write=True).begin() as session:
+        sums = session.execute(select(*totals).where(CrawlRunOutlet.run_id == run_id)).one()
+        failed = session.scalar(select(func.count()).where(CrawlRunOutlet.run_id == run_id, CrawlRunOutlet.status != "ok"))
+        session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
+            finished_at=utcnow(), status=status if status != "finished" or not failed else "finished",
+            pages=sums[0], articles_new=sums[1], duplicates=sums[2], off_topic=sums[3], errors=sums[4],
+            message=f"{failed} outlet(s) not ok" if failed else None))
+
+
+def outlet_results(db_url: str, run_id: int) -> list[OutletProgress]:
+    with session_factory(shared_engine(db_url)).begin() as session:
+        rows = session.execute(
+            select(Outlet.slug, CrawlRunOutlet).join(Outlet, Outlet.id == CrawlRunOutlet.outlet_id)
+            .where(CrawlRunOutlet.run_id == run_id).order_by(Outlet.slug)).all()
+    return [OutletProgress(slug, r.pages, r.articles_new, r.duplicates, r.off_topic, r.errors, r.status, r.message)
+            for slug, r in rows]
+
+
+class RedactingFilter(logging.Filter):
+    """Passwords never reach a log line, whoever logged it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = ()
+        return True
