@@ -259,10 +259,25 @@ def crawl_command(
     since: SinceOption = None,
     max_pages: Annotated[int, typer.Option(min=0, help="Article pages per outlet (0: no limit).")] = 0,
     verbose: Annotated[bool, typer.Option("--verbose", help="Scrapy's log on stderr.")] = False,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", "-s", metavar="NAME=VALUE",
+                                                      help="Override a setting of crawler/settings.py (JSON values allowed).")] = None,
     db: DbOption = settings.NEWSARCHIVE_DB,
 ) -> None:
     """Crawl outlets into the archive, with live progress and a summary."""
-    _crawl(db, outlets_file, outlet or [], since, max_pages, verbose)
+    _crawl(db, outlets_file, outlet or [], since, max_pages, verbose, _parse_overrides(set_ or []))
+
+
+def _parse_overrides(pairs: list[str]) -> dict:
+    overrides = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.isidentifier():
+            fail(f"--set takes NAME=VALUE, got {pair!r}", code=2)
+        try:
+            overrides[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            overrides[name] = raw
+    return overrides
 
 
 def _crawl(db: str, outlets_file, slugs, since, max_pages: int, verbose: bool, overrides: Optional[dict] = None):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from itertools import permutations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -122,10 +123,10 @@ def article(number: int, *, language: str | None = None, relevant: bool | None =
              "y": rng.randint(2025, 2030), "phone": rng.choice(PHONES)}
     pool = (RELEVANT if relevant else OFF_TOPIC)[language]
     title = rng.choice(pool["titles"]).format(**facts)
-    body = []
-    for _ in range(paragraphs):
-        sentences = rng.sample(pool["sentences"], k=min(3, len(pool["sentences"])))
-        body.append(" ".join(s.format(**facts) for s in sentences))
+    # Distinct paragraphs, as in real articles (extractors drop repeated ones).
+    orderings = list(permutations(range(len(pool["sentences"])), 3))
+    rng.shuffle(orderings)
+    body = [" ".join(pool["sentences"][i].format(**facts) for i in order) for order in orderings[:paragraphs]]
     published = EPOCH + timedelta(minutes=37 * number + rng.randint(0, 30))
     slug = f"{slugify(title)[:60].rstrip('-')}-{number}"
     return SyntheticArticle(number, language, relevant, title, "\n".join(body), published, slug)

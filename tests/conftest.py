@@ -83,3 +83,49 @@ def archive(archive_url: str):
     engine = make_engine(archive_url)
     yield engine
     engine.dispose()
+
+
+class FixtureServer:
+    """The fixture-site server subprocess and its request log."""
+
+    def __init__(self, port: int, log: Path) -> None:
+        self.port = port
+        self.log = log
+
+    def requests(self, host: str | None = None) -> list[dict]:
+        import json
+
+        lines = self.log.read_text(encoding="utf-8").splitlines() if self.log.exists() else []
+        entries = [json.loads(line) for line in lines]
+        return [e for e in entries if host is None or e["host"] == host]
+
+
+@pytest.fixture(scope="session")
+def fixture_server(tmp_path_factory) -> Iterator[FixtureServer]:
+    import subprocess
+    import sys
+
+    log = tmp_path_factory.mktemp("server") / "requests.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "tests.mockserver", str(log)], stdout=subprocess.PIPE, text=True,
+                               cwd=Path(__file__).resolve().parents[1])
+    port = int(process.stdout.readline())
+    yield FixtureServer(port, log)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def crawl_command(server: FixtureServer, db_url: str, *args: str, refused: tuple[str, ...] = ("unreachable.test",)) -> list[str]:
+    """`newsarchive crawl` routed to the fixture server, politeness delays off."""
+    import json
+    import sys
+
+    handler = "tests.loopback.LoopbackHandler"
+    settings = {
+        "DOWNLOAD_HANDLERS": {"http": handler, "https": handler}, "LOOPBACK_TARGET": f"127.0.0.1:{server.port}",
+        "LOOPBACK_REFUSED_HOSTS": list(refused), "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
+        "RETRY_TIMES": 2, "NEWSARCHIVE_EXTRACT_WORKERS": 1, "DOWNLOAD_TIMEOUT": 10,
+    }
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", db_url, *args]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={json.dumps(value)}"]
+    return command

@@ -1,0 +1,176 @@
+"""Real crawls (subprocess `newsarchive crawl`) against the local fixture server."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from db.models import Article, CrawlRun, CrawlRunOutlet, Outlet, UrlState
+from db.session import make_engine, session_factory
+
+from .conftest import crawl_command
+from .sites import EDGE, TEST_REGISTRY, latin1_marker
+
+
+@pytest.fixture
+def registry(tmp_path) -> Path:
+    path = tmp_path / "outlets.toml"
+    path.write_text(TEST_REGISTRY, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'crawl.db'}"
+
+
+def run_crawl(server, db_url: str, *args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(crawl_command(server, db_url, *args), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def articles(db_url: str, outlet: str) -> list[Article]:
+    engine = make_engine(db_url)
+    with session_factory(engine).begin() as session:
+        rows = session.scalars(select(Article).join(Outlet).where(Outlet.slug == outlet).order_by(Article.url)).all()
+    engine.dispose()
+    return list(rows)
+
+
+def url_states(db_url: str) -> dict[str, UrlState]:
+    engine = make_engine(db_url)
+    with session_factory(engine).begin() as session:
+        states = {state.url: state for state in session.scalars(select(UrlState))}
+    engine.dispose()
+    return states
+
+
+def test_feed_only_discovery(fixture_server, registry, db_url):
+    run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "feedonly")
+    found = articles(db_url, "feedonly")
+    assert len(found) == 3
+    assert all(a.title and a.published_at and a.language == "pt" and a.is_relevant for a in found)
+
+
+def test_sitemap_only_discovery_with_index_gzip_and_robots(fixture_server, registry, db_url):
+    run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "sitemaponly")
+    found = articles(db_url, "sitemaponly")
+    assert sorted(a.url.rsplit("/", 2)[-2] for a in found) == ["story-0", "story-1", "story-2"]
+    requested = [e["path"] for e in fixture_server.requests("sitemaponly.test")]
+    assert "/post-sitemap1.xml.gz" in requested
+    # listed in the sitemap, disallowed by robots.txt: recorded, never requested
+    assert not any(p.startswith("/private/") for p in requested)
+    assert url_states(db_url)["https://sitemaponly.test/private/2025/06/01/pro/secret-story/"].outcome == "disallowed"
+
+
+def test_listing_pages_with_pagination(fixture_server, registry, db_url):
+    run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "listingonly")
+    found = articles(db_url, "listingonly")
+    assert len(found) == 4  # two per page, page 2 reached through rel=next
+    assert not any("/sobre/" in a.url for a in found)
+
+
+@pytest.fixture(scope="module")
+def edge_crawl(fixture_server, tmp_path_factory):
+    """One crawl of the outlet whose feed lists every failure case."""
+    folder = tmp_path_factory.mktemp("edge")
+    registry = folder / "outlets.toml"
+    registry.write_text(TEST_REGISTRY, encoding="utf-8")
+    db_url = f"sqlite:///{folder / 'edge.db'}"
+    first = run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "edge")
+    return db_url, registry, first
+
+
+def _by_name(db_url: str) -> dict[str, Article]:
+    return {a.url.rstrip("/").rsplit("/", 1)[-1]: a for a in articles(db_url, "edge")}
+
+
+def test_tracking_variants_make_one_row(edge_crawl):
+    db_url, _, _ = edge_crawl
+    rows = [a for a in articles(db_url, "edge") if "plain-story" in a.url]
+    assert len(rows) == 1 and rows[0].canonical_url == f"{EDGE}/2025/06/07/pro/plain-story/"
+
+
+def test_retry_after_503_then_200(edge_crawl):
+    assert "flaky-story" in _by_name(edge_crawl[0])
+
+
+def test_redirect_chain_stores_final_url(edge_crawl):
+    stored = _by_name(edge_crawl[0])["redirected-story"]
+    assert stored.url == f"{EDGE}/2025/06/07/pro/redirected-story/"
+
+
+def test_404_in_feed_is_recorded_not_stored(edge_crawl):
+    db_url = edge_crawl[0]
+    assert "missing-story" not in _by_name(db_url)
+    state = url_states(db_url)[f"{EDGE}/2025/06/07/pro/missing-story/"]
+    assert (state.outcome, state.http_status) == ("error", 404)
+
+
+def test_oversized_binary_pdf_and_malformed_pages(edge_crawl):
+    db_url = edge_crawl[0]
+    names, states = _by_name(db_url), url_states(db_url)
+    assert "oversized-story" not in names and states[f"{EDGE}/2025/06/07/pro/oversized-story/"].outcome == "too_large"
+    assert "binary-story" not in names and states[f"{EDGE}/2025/06/07/pro/binary-story/"].outcome == "not_article"
+    assert "pdf-story" not in names and states[f"{EDGE}/2025/06/07/pro/pdf-story/"].outcome == "not_article"
+    # truncated, unclosed markup still yields the article's text
+    assert names["malformed-story"].word_count > 100
+
+
+def test_windows_1252_labelled_iso_8859_1_in_header(edge_crawl):
+    text = _by_name(edge_crawl[0])["latin1-story"].text
+    assert latin1_marker() in text and "\ufffd" not in text and "Ã" not in text
+
+
+def test_articles_are_clean_and_off_topic_is_flagged(edge_crawl):
+    names = _by_name(edge_crawl[0])
+    assert names["off-topic-story"].is_relevant is False
+    for article in names.values():
+        assert "PUBLICIDADE" not in article.text and "Leia mais" not in article.text
+        assert "Deixe um comentário" not in article.text and "Compartilhe" not in article.text
+
+
+def test_crawl_run_is_recorded(edge_crawl):
+    engine = make_engine(edge_crawl[0])
+    with session_factory(engine).begin() as session:
+        run = session.scalars(select(CrawlRun)).first()
+        per_outlet = session.scalars(select(CrawlRunOutlet)).one()
+        assert run.status == "finished" and run.finished_at and run.articles_new == per_outlet.articles_new > 0
+        assert per_outlet.status == "ok"
+    engine.dispose()
+
+
+def test_second_crawl_adds_nothing_and_downloads_no_article(fixture_server, edge_crawl):
+    db_url, registry, _ = edge_crawl
+    before = len(articles(db_url, "edge"))
+    seen = len(fixture_server.requests())
+    run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "edge")
+    assert len(articles(db_url, "edge")) == before
+    second = [e for e in fixture_server.requests()[seen:] if e["host"] == "edge.test"]
+    article_fetches = [e for e in second if "/pro/" in e["path"] and e["status"] == 200]
+    assert article_fetches == []
+    feed = [e for e in second if e["path"] == "/feed/"]
+    assert feed and all(e["conditional"] and e["status"] == 304 for e in feed)
+
+
+def test_unreachable_outlet_is_reported(fixture_server, registry, db_url):
+    result = run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "unreachable", "--outlet", "feedonly")
+    assert "unreachable" in result.stdout
+    engine = make_engine(db_url)
+    with session_factory(engine).begin() as session:
+        statuses = dict(session.execute(select(Outlet.slug, CrawlRunOutlet.status).join(Outlet)).all())
+    engine.dispose()
+    assert statuses == {"unreachable": "unreachable", "feedonly": "ok"}
+
+
+def test_bad_registry_is_one_line_exit_1(tmp_path, fixture_server, db_url):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[outlets.x]\nfeeds = ["https://x.test/feed"]\narticle_url_pattern = "("\n', encoding="utf-8")
+    result = subprocess.run(crawl_command(fixture_server, db_url, "--outlets", str(bad)), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "bad.toml" in lines[0] and "'x'" in lines[0] and "bad regex" in lines[0]

@@ -1,0 +1,81 @@
+"""The shipped registry, crawled unchanged against fixture copies of each outlet's site."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from crawler import outlets as registry
+from db.models import Article, Outlet
+from db.session import make_engine, session_factory
+
+from .conftest import crawl_command
+from .sites import SHIPPED, outlet_articles
+
+SHIPPED_SLUGS = [spec.slug for spec in SHIPPED]
+
+
+def test_every_shipped_outlet_has_a_fixture_site():
+    shipped = registry.load()
+    missing = sorted(set(shipped) - set(SHIPPED_SLUGS))
+    assert not missing, f"outlets without a fixture site in tests/sites.py: {missing}"
+    assert {o.language for o in shipped.values()} >= {"pt", "fr", "en", "es"}
+
+
+@pytest.fixture(scope="module")
+def shipped_crawl(fixture_server, tmp_path_factory) -> str:
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('shipped') / 'shipped.db'}"
+    result = subprocess.run(crawl_command(fixture_server, db_url), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return db_url
+
+
+@pytest.mark.parametrize("index,slug", list(enumerate(SHIPPED_SLUGS)))
+def test_shipped_outlet_yields_clean_dated_articles(shipped_crawl, index, slug):
+    engine = make_engine(shipped_crawl)
+    with session_factory(engine).begin() as session:
+        found = {a.url: a for a in session.scalars(select(Article).join(Outlet).where(Outlet.slug == slug))}
+    engine.dispose()
+    expected = outlet_articles(SHIPPED[index], index)
+    assert set(found) == {item.url for item in expected}
+    for item in expected:
+        stored = found[item.url]
+        assert stored.title == item.story.title
+        assert stored.published_at == item.story.published_at
+        assert stored.language == item.story.language
+        assert stored.is_relevant == item.story.relevant
+        assert stored.text.split("\n")[0] == item.story.text.split("\n")[0]
+        assert stored.text == item.story.text  # the whole body, nothing else
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "outlets.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("body,problem", [
+    ('[outlets.x]\nfeeds = ["https://x.test/f"]\ncolour = "red"\n', "unknown key 'colour'"),
+    ('[outlets.x]\nfeeds = ["https://x.test/f"]\narticle_url_pattern = "(unclosed"\n', "bad regex"),
+    ('[outlets.x]\nname = "X"\n', "no source"),
+    ('[outlets.x]\nfeeds = "https://x.test/f"\n', "must be a list"),
+    ('[outlets.x]\nfeeds = ["ftp://x.test/f"]\n', "not an http(s) URL"),
+    ('[outlets."Bad Slug"]\nfeeds = ["https://x.test/f"]\n', "slug must be"),
+    ("[outlets.x\n", "not valid TOML"),
+])
+def test_bad_registry_names_file_outlet_and_problem(tmp_path, body, problem):
+    path = _write(tmp_path, body)
+    with pytest.raises(registry.RegistryError) as info:
+        registry.load(path)
+    message = str(info.value)
+    assert str(path) in message and problem in message and "\n" not in message
+
+
+def test_allowed_domains_default_to_source_hosts(tmp_path):
+    path = _write(tmp_path, '[outlets.t]\nfeeds = ["https://rss.t.test/feed"]\nsitemaps = ["https://www.t.test/sitemap.xml"]\n')
+    outlet = registry.load(path)["t"]
+    assert outlet.allowed_domains == ("rss.t.test", "www.t.test")
+    assert outlet.wants("https://www.t.test/2025/a/") and not outlet.wants("https://evil.test/a/")
