@@ -19,7 +19,7 @@ AD_LABELS = {
 READ_ALSO = re.compile(
     r"^(leia também|leia mais|veja também|veja mais|saiba mais|lire aussi|à lire aussi|a lire aussi|lire également"
     r"|read more|read also|related|related articles|related stories|see also|lee también|lea también|te puede interesar"
-    r"|más información)\s*:?\s*(?P<rest>.*)$",
+    r"|más información)\s*(?::\s*(?P<rest>.*))?$",
     re.IGNORECASE,
 )
 WHOLE_LINE_BOILERPLATE = [re.compile(p, re.IGNORECASE) for p in (
@@ -71,7 +71,7 @@ def clean(text: str, title: str | None = None, extra_patterns: Iterable[re.Patte
             kept.append("")
             continue
         read_also = READ_ALSO.match(stripped)
-        if read_also and len(read_also["rest"]) < 200:
+        if read_also and len(read_also["rest"] or "") < 200:
             in_read_also = True
             removed.append(stripped)
             continue

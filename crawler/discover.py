@@ -57,9 +57,13 @@ def parse_feed(body: bytes, url: str) -> FeedInfo:
         href = entry.get("link") or next((l.get("href") for l in entry.get("links", []) if l.get("href")), None)
         if not href:
             continue
-        published = _struct_time(entry.get("published_parsed") or entry.get("updated_parsed"))
-        updated = _struct_time(entry.get("updated_parsed"))
-        links.append(Link(urljoin(url, href.strip()), (entry.get("title") or None), published, updated, "feed"))
+        link = urljoin(url, href.strip())
+        if not link.startswith(("http://", "https://")):
+            continue
+        # asked by exact key: feedparser's `.get` maps updated -> published with a warning
+        published = _struct_time(entry["published_parsed"] if "published_parsed" in entry.keys() else None)
+        updated = _struct_time(entry["updated_parsed"] if "updated_parsed" in entry.keys() else None)
+        links.append(Link(link, entry.get("title") or None, published or updated, updated, "feed"))
     return FeedInfo(links, _feed_update_seconds(parsed.feed))
 
 

@@ -53,7 +53,8 @@ def extract(html: str, url: str, hints: Hints = Hints()) -> Extracted | None:
     if tree is None:
         return None
     meta = read_meta(tree)
-    document = trafilatura.bare_extraction(html, url=url, **TRAFILATURA_OPTIONS)
+    # The parsed tree goes to trafilatura (which prunes it in place) to spare a second parse.
+    document = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
     text = (document.text if document is not None else "") or ""
     if not text.strip():
         return None

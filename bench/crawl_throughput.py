@@ -1,0 +1,114 @@
+"""End-to-end crawl throughput vs. the bound of trafilatura alone, in the same run.
+
+    python bench/crawl_throughput.py [--pages 2000]
+
+1. Generates N realistic article pages of 50-150 KB (the article plus what real news pages
+   carry: mega-menus, inline scripts and styles, teaser grids, ads, comment forms) and serves
+   them on loopback with a sitemap.
+2. Bound: trafilatura alone (the crawl's options) extracting the same pages with both cores.
+3. Crawl: `newsarchive crawl` into a fresh SQLite archive, politeness delays off.
+Prints one JSON line; the README reports the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from crawler import sitegen  # noqa: E402
+from crawler.extract import TRAFILATURA_OPTIONS  # noqa: E402
+from crawler.siteserver import Resource, SiteServer  # noqa: E402
+from crawler.synthetic import article  # noqa: E402
+
+
+def heavy_page(number: int, base: str) -> tuple[str, bytes]:
+    """An article page padded to 50-150 KB with the non-article weight real pages carry."""
+    rng = random.Random(number)
+    story = article(number)
+    url = f"{base}/{story.published_at:%Y/%m/%d}/pro/{story.slug}/"
+    page = sitegen.article_page(sitegen.SiteArticle(story, url), "Bench News")
+    target = rng.randint(50_000, 150_000)
+    menu = "".join(f'<li class="menu-item"><a href="{base}/category/section-{i}/">Section {i}</a></li>' for i in range(250))
+    teasers = "".join(
+        f'<div class="teaser"><a href="{base}/2024/02/0{i % 9 + 1}/pro/teaser-{i}/"><img src="/img/{i}.webp" alt="">'
+        f"<h3>{article(number * 31 + i).title}</h3></a><p>{article(number * 31 + i).text[:160]}</p></div>"
+        for i in range(24)
+    )
+    padding = f'<nav class="mega-menu"><ul>{menu}</ul></nav><section class="more">{teasers}</section>'
+    script = "<script>window.__APP_STATE__=" + json.dumps({"k": ["x" * 80] * 40}) + ";</script>"
+    while len(page) + len(padding) < target:
+        padding += script
+    return url, page.replace("</main>", padding + "</main>", 1).encode("utf-8")
+
+
+def extract_only(body: bytes) -> int:
+    import trafilatura
+
+    document = trafilatura.bare_extraction(body.decode("utf-8"), **TRAFILATURA_OPTIONS)
+    return len(document.text) if document is not None else 0
+
+
+def bound(bodies: list[bytes], workers: int) -> float:
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(extract_only, bodies[:20]))  # warm the workers (imports)
+        started = time.perf_counter()
+        list(pool.map(extract_only, bodies, chunksize=8))
+        return len(bodies) / (time.perf_counter() - started)
+
+
+def crawl(server_url: str, pages: int, scratch: Path) -> tuple[float, dict]:
+    registry = scratch / "outlets.toml"
+    registry.write_text(f'[outlets.bench]\nname = "Bench"\nlanguage = "pt"\nsitemaps = ["{server_url}/sitemap.xml"]\n')
+    db_url = f"sqlite:///{scratch / 'bench.db'}"
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", db_url, "--outlets", str(registry),
+               "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+               "-s", "ROBOTSTXT_OBEY=false"]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, timeout=3600)
+    seconds = time.perf_counter() - started
+    import sqlite3
+
+    with sqlite3.connect(scratch / "bench.db") as conn:
+        stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        run_seconds = conn.execute("SELECT (julianday(finished_at) - julianday(started_at)) * 86400 FROM crawl_runs").fetchone()[0]
+    return pages / seconds, {"stored": stored, "wall_seconds": round(seconds, 1), "crawl_run_seconds": round(run_seconds, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    args = parser.parse_args()
+    server = SiteServer({})
+    pages = dict(heavy_page(n, server.url) for n in range(1, args.pages + 1))
+    site = {url[len(server.url):]: Resource(body) for url, body in pages.items()}
+    site["/sitemap.xml"] = Resource(
+        ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+         + "".join(f"<url><loc>{u}</loc></url>" for u in pages) + "</urlset>").encode(), "application/xml")
+    server.sites["*"] = site
+    server.start()
+    sizes = sorted(len(b) for b in pages.values())
+    workers = os.cpu_count() or 2
+    bound_rate = bound(list(pages.values()), workers)
+    with tempfile.TemporaryDirectory() as scratch:
+        crawl_rate, details = crawl(server.url, args.pages, Path(scratch))
+    server.shutdown()
+    print(json.dumps({
+        "pages": args.pages, "page_kb_min": sizes[0] // 1024, "page_kb_median": sizes[len(sizes) // 2] // 1024,
+        "page_kb_max": sizes[-1] // 1024, "cores": workers,
+        "trafilatura_bound_pages_per_s": round(bound_rate, 1), "crawl_pages_per_s": round(crawl_rate, 1),
+        "ratio": round(crawl_rate / bound_rate, 2), **details,
+    }))
+
+
+if __name__ == "__main__":
+    main()
