@@ -174,3 +174,17 @@ def test_bad_registry_is_one_line_exit_1(tmp_path, fixture_server, db_url):
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "bad.toml" in lines[0] and "'x'" in lines[0] and "bad regex" in lines[0]
+
+
+def test_since_bounds_a_backfill_by_feed_dates(fixture_server, registry, db_url):
+    seen = len(fixture_server.requests())
+    run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "feedonly", "--since", "2026-01-01")
+    assert articles(db_url, "feedonly") == []
+    during = [e["path"] for e in fixture_server.requests()[seen:] if e["host"] == "feedonly.test"]
+    assert "/feed/" in during and not [p for p in during if "/pro/" in p]
+
+
+def test_max_pages_limits_article_requests(fixture_server, registry, tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'max.db'}"
+    run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "listingonly", "--max-pages", "2")
+    assert len(articles(db_url, "listingonly")) == 2
