@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import reduce
+from functools import partial, reduce
 from typing import Any
 
 from sqlalchemy import Select, Text, and_, case, cast, column, func, literal, select, table, text
@@ -119,6 +119,10 @@ def _search_sqlite(session: Session, query: SearchQuery, spec: ArticleFilter, li
     return [SearchHit(article, outlet, -float(rank), snippets.get(article.id, "")) for article, outlet, rank in hits]
 
 
+def _phrase_tsquery(config, words: tuple[str, ...]):
+    return func.phraseto_tsquery(config, " ".join(words))
+
+
 def pg_tsquery(query: SearchQuery, language: str | None):
     """One tsquery per stemming language, OR-ed: an article matches in its own language.
 
@@ -127,11 +131,7 @@ def pg_tsquery(query: SearchQuery, language: str | None):
     languages = [language] if language and language in PG_SEARCH_CONFIGS else [*PG_SEARCH_CONFIGS]
     per_language = []
     for lang in languages:
-        config = cast(literal(PG_SEARCH_CONFIGS[lang]), REGCONFIG)
-
-        def phrase(words: tuple[str, ...]):
-            return func.phraseto_tsquery(config, " ".join(words))
-
+        phrase = partial(_phrase_tsquery, cast(literal(PG_SEARCH_CONFIGS[lang]), REGCONFIG))
         clauses = [reduce(func.tsquery_or, map(phrase, alternatives)) for alternatives in query.required]
         expression = reduce(func.tsquery_and, clauses)
         if query.excluded:

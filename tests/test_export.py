@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from crawler.export import FIELDS, ExportError, export, sequence_width, txt_name
-from db.models import Article, Outlet
+from db.models import Article
 from db.queries import ArticleFilter, count_articles, stream_articles
 from db.session import session_factory
 from db.store import insert_articles, upsert_outlets
