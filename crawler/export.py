@@ -73,6 +73,13 @@ def _counted(records: Iterable[dict[str, Any]], tick: Progress) -> Iterator[dict
         tick()
 
 
+def _umask_mode(base: int) -> int:
+    """The mode a plainly created file or directory would get (mkstemp/mkdtemp make them private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return base & ~umask
+
+
 @contextmanager
 def atomic_file(out: Path, mode: str = "w", **kwargs: Any):
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +89,7 @@ def atomic_file(out: Path, mode: str = "w", **kwargs: Any):
     try:
         with open(tmp, mode, **kwargs) as stream:
             yield stream
+        os.chmod(tmp, _umask_mode(0o666))
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -162,12 +170,13 @@ def write_txt(records: Iterable[dict[str, Any]], out: Path, total: int, tick: Pr
             for sequence, record in enumerate(_counted(records, tick)):
                 name = txt_name(sequence, width, record["canonical_url"])
                 body = record["text"].encode("utf-8")
-                (staging / name).write_bytes(body)
+                (staging / name).write_bytes(body)  # plain creation: the user's umask applies
                 entry = {key: to_json_value(record.get(key)) for key in MANIFEST_FIELDS}
                 entry.update(file=name, url_hash=url_hash(record["canonical_url"]),
                              file_sha256=hashlib.sha256(body).hexdigest())
                 manifest.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 count += 1
+        os.chmod(staging, _umask_mode(0o777))
         _swap_directory(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -134,3 +134,18 @@ def test_filters_since_until_outlet_language(filled):
 def test_sequence_width_widens_past_999():
     assert sequence_width(0) == 3 and sequence_width(1000) == 3 and sequence_width(1001) == 4
     assert txt_name(7, 4, "https://x/").startswith("0007_") and len(txt_name(7, 4, "https://x/")) == 4 + 1 + 16 + 4
+
+
+def test_exports_get_the_users_umask_not_private_temp_modes(filled, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        _run_export(filled, "jsonl", tmp_path / "a.jsonl")
+        _run_export(filled, "txt", tmp_path / "txt")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.jsonl").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "txt").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "txt" / "manifest.jsonl").stat().st_mode) == 0o644
