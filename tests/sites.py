@@ -7,7 +7,9 @@ host...). Extra sites isolate one discovery path or one failure each.
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from crawler import sitegen
 from crawler.siteserver import Resource, redirect
@@ -185,6 +187,7 @@ def edge_site(sites: dict[str, dict[str, Resource]]) -> dict[str, str]:
             "text/html; charset=ISO-8859-1")),
         page("pdf-story", 6006, lambda html: Resource(b"%PDF-1.4 not html", "application/pdf")),
         page("off-topic-story", 6007, relevant=False),
+        page("gzipped-story", 6010, lambda html: Resource(gzip.compress(html.encode()), HTML, headers={"Content-Encoding": "gzip"})),
     ]
     # a redirect chain: old URL -> intermediate -> final article
     final = page("redirected-story", 6008)
@@ -202,11 +205,29 @@ def edge_site(sites: dict[str, dict[str, Resource]]) -> dict[str, str]:
     return cases
 
 
+LASTMOD = "https://lastmod.test"
+
+
+def lastmod_site(sites: dict[str, dict[str, Resource]]) -> None:
+    """A sitemap whose second version says one article changed (lastmod after any first crawl)."""
+    items = []
+    for name, number in (("changed-story", 7000), ("steady-story", 7001)):
+        item, page = _story_page(number, f"{LASTMOD}/2025/06/01/pro/{name}/")
+        items.append(item)
+        add(sites, item.url, Resource(page.encode(), HTML))
+    old = datetime(2025, 6, 1, tzinfo=timezone.utc)
+    later = datetime.now(timezone.utc) + timedelta(hours=12)  # within the plausibility window
+    first = sitegen.urlset(items, {i.url: old for i in items})
+    second = sitegen.urlset(items, {items[0].url: later, items[1].url: old})
+    add(sites, f"{LASTMOD}/sitemap.xml", Resource(first.encode(), XML, then=[Resource(second.encode(), XML)]))
+
+
 def all_sites() -> dict[str, dict[str, Resource]]:
     sites: dict[str, dict[str, Resource]] = {}
     shipped_outlet_sites(sites)
     discovery_sites(sites)
     edge_site(sites)
+    lastmod_site(sites)
     return sites
 
 
@@ -231,6 +252,11 @@ article_url_pattern = '/\\d{{4}}/\\d{{2}}/\\d{{2}}/pro/[\\w-]+/$'
 name = "Edge News"
 language = "pt"
 feeds = ["{EDGE}/feed/"]
+
+[outlets.lastmod]
+name = "Lastmod"
+language = "pt"
+sitemaps = ["{LASTMOD}/sitemap.xml"]
 
 [outlets.unreachable]
 name = "Unreachable"

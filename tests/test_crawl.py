@@ -188,3 +188,17 @@ def test_max_pages_limits_article_requests(fixture_server, registry, tmp_path):
     db_url = f"sqlite:///{tmp_path / 'max.db'}"
     run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "listingonly", "--max-pages", "2")
     assert len(articles(db_url, "listingonly")) == 2
+
+
+def test_gzip_content_encoding(edge_crawl):
+    assert _by_name(edge_crawl[0])["gzipped-story"].word_count > 100
+
+
+def test_newer_sitemap_lastmod_triggers_only_a_conditional_refetch(fixture_server, registry, db_url):
+    run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "lastmod")
+    assert len(articles(db_url, "lastmod")) == 2
+    seen = len(fixture_server.requests())
+    run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "lastmod")
+    second = [e for e in fixture_server.requests()[seen:] if e["host"] == "lastmod.test" and "/pro/" in e["path"]]
+    assert [(e["path"], e["conditional"], e["status"]) for e in second] == [("/2025/06/01/pro/changed-story/", True, 304)]
+    assert len(articles(db_url, "lastmod")) == 2
