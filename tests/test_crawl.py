@@ -11,7 +11,7 @@ from sqlalchemy import select
 from db.models import Article, CrawlRun, CrawlRunOutlet, Outlet, UrlState
 from db.session import make_engine, session_factory
 
-from .conftest import crawl_command
+from .conftest import crawl_command, truncate_postgres
 from .sites import EDGE, TEST_REGISTRY, latin1_marker
 
 
@@ -202,3 +202,19 @@ def test_newer_sitemap_lastmod_triggers_only_a_conditional_refetch(fixture_serve
     second = [e for e in fixture_server.requests()[seen:] if e["host"] == "lastmod.test" and "/pro/" in e["path"]]
     assert [(e["path"], e["conditional"], e["status"]) for e in second] == [("/2025/06/01/pro/changed-story/", True, 304)]
     assert len(articles(db_url, "lastmod")) == 2
+
+
+@pytest.mark.postgres
+def test_crawl_into_postgres_twice(fixture_server, registry, pg_schema):
+    truncate_postgres(pg_schema)
+    run_crawl(fixture_server, pg_schema, "--outlets", str(registry), "--outlet", "edge")
+    first = {a.canonical_url: a.id for a in articles(pg_schema, "edge")}
+    # plain, flaky, malformed, latin1, gzipped, off-topic, redirected; not oversized, binary, pdf, missing
+    assert len(first) == 7 and all(url.startswith(EDGE) for url in first)
+    run_crawl(fixture_server, pg_schema, "--outlets", str(registry), "--outlet", "edge")
+    assert {a.canonical_url: a.id for a in articles(pg_schema, "edge")} == first
+    engine = make_engine(pg_schema)
+    with session_factory(engine).begin() as session:
+        runs = session.execute(select(CrawlRun.status, CrawlRun.articles_new).order_by(CrawlRun.id)).all()
+    engine.dispose()
+    assert [status for status, _ in runs] == ["finished", "finished"] and runs[1][1] == 0
