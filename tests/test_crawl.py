@@ -218,3 +218,14 @@ def test_crawl_into_postgres_twice(fixture_server, registry, pg_schema):
         runs = session.execute(select(CrawlRun.status, CrawlRun.articles_new).order_by(CrawlRun.id)).all()
     engine.dispose()
     assert [status for status, _ in runs] == ["finished", "finished"] and runs[1][1] == 0
+
+
+@pytest.mark.postgres
+def test_verbose_crawl_never_logs_the_database_password(fixture_server, registry, pg_schema):
+    secret = "Sup3r-s3cret-pw"
+    url = pg_schema.replace("postgres@", f"postgres:{secret}@")  # trust auth: any password connects
+    result = subprocess.run(crawl_command(fixture_server, url, "--outlets", str(registry), "--outlet", "feedonly", "--verbose"),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Spider closed" in result.stderr  # the verbose log really was on
+    assert secret not in result.stdout + result.stderr
