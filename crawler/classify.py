@@ -49,38 +49,45 @@ class Relevance:
 
 @dataclass(frozen=True)
 class Lexicon:
-    patterns: dict[str, tuple[re.Pattern[str], dict[str, float]]]
+    """Per language: one regex over all its terms (the shared "any" terms included) and their weights."""
 
-    def for_language(self, language: str | None) -> list[tuple[re.Pattern[str], dict[str, float]]]:
-        return [self.patterns["any"], *( [self.patterns[language]] if language in self.patterns and language != "any" else
-                                         [v for k, v in self.patterns.items() if k != "any"])]
+    patterns: dict[str | None, tuple[re.Pattern[str], dict[str, float]]]
+
+    def for_language(self, language: str | None) -> tuple[re.Pattern[str], dict[str, float]]:
+        return self.patterns.get(language) or self.patterns[None]
+
+
+def _compile(weights: dict[str, float]) -> tuple[re.Pattern[str], dict[str, float]]:
+    alternatives = "|".join(re.escape(t) for t in sorted(weights, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)({alternatives})(?!\w)", re.IGNORECASE), weights
 
 
 @lru_cache(maxsize=4)
 def load_lexicon(path: str | None = None) -> Lexicon:
-    raw = (open(path, "rb").read() if path else (resources.files("crawler") / "lexicon.toml").read_bytes())
+    raw = open(path, "rb").read() if path else (resources.files("crawler") / "lexicon.toml").read_bytes()
     data = tomllib.loads(raw.decode("utf-8"))
-    patterns = {}
-    for language, terms in data.items():
-        weights = {term.casefold(): float(weight) for term, weight in terms.items()}
-        alternatives = "|".join(re.escape(t) for t in sorted(weights, key=len, reverse=True))
-        patterns[language] = (re.compile(rf"(?<!\w)({alternatives})(?!\w)", re.IGNORECASE), weights)
+    shared = {term.casefold(): float(w) for term, w in data.pop("any", {}).items()}
+    per_language = {lang: {term.casefold(): float(w) for term, w in terms.items()} for lang, terms in data.items()}
+    # A text of unknown language is scored with every language's terms (the highest weight wins).
+    everything = dict(shared)
+    for terms in per_language.values():
+        for term, weight in terms.items():
+            everything[term] = max(weight, everything.get(term, 0.0))
+    patterns = {lang: _compile(shared | terms) for lang, terms in per_language.items()}
+    patterns[None] = _compile(everything)
     return Lexicon(patterns)
 
 
 def relevance(title: str | None, text: str, language: str | None, threshold: float,
               lexicon: Lexicon | None = None) -> Relevance:
     """Score in 0..1 from weighted lexicon terms; title matches weigh TITLE_WEIGHT times."""
-    lexicon = lexicon or load_lexicon()
-    total, matched = 0.0, {}
-    for pattern, weights in lexicon.for_language(language):
-        body_counts = _counts(pattern, text)
-        title_counts = _counts(pattern, title or "")
-        for term in body_counts.keys() | title_counts.keys():
-            weight = weights[term] * (min(body_counts.get(term, 0), MAX_REPEATS) + TITLE_WEIGHT * min(title_counts.get(term, 0), 1))
-            total += weight
-            matched[term] = matched.get(term, 0.0) + weight
-    score = round(1.0 - math.exp(-total / SCORE_SCALE), 4)
+    pattern, weights = (lexicon or load_lexicon()).for_language(language)
+    body_counts, title_counts = _counts(pattern, text), _counts(pattern, title or "")
+    matched = {
+        term: weights[term] * (min(body_counts.get(term, 0), MAX_REPEATS) + TITLE_WEIGHT * min(title_counts.get(term, 0), 1))
+        for term in body_counts.keys() | title_counts.keys()
+    }
+    score = round(1.0 - math.exp(-sum(matched.values()) / SCORE_SCALE), 4)
     terms = sorted(matched, key=lambda t: (-matched[t], t))
     return Relevance(score, terms, score >= threshold)
 

@@ -29,24 +29,36 @@ class PageResult:
 def store_batch(session: Session, results: Sequence[PageResult], outcomes: Sequence[dict[str, Any]]) -> Counter:
     counts: Counter = Counter()
     states = list(outcomes)
+    originals = _originals(session, {r.record["content_hash"] for r in results if r.record is not None})
     for result in results:
         if result.record is not None:
-            result.state["article_id"] = _store_article(session, result.record, counts)
+            result.state["article_id"] = _store_article(session, result.record, originals, counts)
         states.append(result.state)
     record_urls(session, _last_per_url(states))
     return counts
 
 
-def _store_article(session: Session, record: dict[str, Any], counts: Counter) -> int:
+def _originals(session: Session, hashes: set[str]) -> dict[str, tuple[int, str]]:
+    """content_hash -> (id, canonical_url) of the earliest original with that text."""
+    if not hashes:
+        return {}
+    rows = session.execute(
+        select(Article.content_hash, Article.id, Article.canonical_url)
+        .where(Article.content_hash.in_(hashes), Article.duplicate_of_id.is_(None)).order_by(Article.id.desc())
+    ).all()
+    return {content_hash: (article_id, url) for content_hash, article_id, url in rows}
+
+
+def _store_article(session: Session, record: dict[str, Any], originals: dict[str, tuple[int, str]], counts: Counter) -> int:
     """Insert (marking an exact copy of an earlier article), or refresh a changed article."""
-    original = session.scalar(
-        select(Article.id).where(Article.content_hash == record["content_hash"], Article.duplicate_of_id.is_(None),
-                                 Article.canonical_url != record["canonical_url"]).order_by(Article.id).limit(1)
-    )
+    known = originals.get(record["content_hash"])
+    original = known[0] if known and known[1] != record["canonical_url"] else None
     inserted = insert_articles(session, [record | {"duplicate_of_id": original}])
     if inserted:
         counts["duplicate" if original else "inserted"] += 1
-        return inserted[record["canonical_url"]]
+        article_id = inserted[record["canonical_url"]]
+        originals.setdefault(record["content_hash"], (article_id, record["canonical_url"]))
+        return article_id
     existing_id, existing_hash = session.execute(
         select(Article.id, Article.content_hash).where(Article.canonical_url == record["canonical_url"])
     ).one()

@@ -122,3 +122,29 @@ def test_url_state_upsert_keeps_article_link_and_counts_fetches(archive):
         record_urls(session, [{"url": "https://news.example/a", "outlet_id": outlet, "outcome": "article", "http_status": 304}])
         state = session.scalars(select(UrlState)).one()
         assert (state.article_id, state.http_status, state.fetch_count) == (article_id, 304, 2)
+
+
+def test_store_batch_marks_exact_copies_and_refreshes_changed_pages(archive):
+    from db.archive import PageResult, store_batch
+
+    outlet = _outlet_ids(archive)["olhardigital"]
+    original = article_row(1, outlet)
+
+    def page(row):
+        return PageResult({"url": row["canonical_url"], "outlet_id": outlet, "outcome": "article"}, dict(row))
+
+    copy_in_batch = article_row(1, outlet, url="https://copy.example/a/", canonical_url="https://copy.example/a/")
+    with session_factory(archive, write=True).begin() as session:
+        counts = store_batch(session, [page(original), page(copy_in_batch)], [])
+    assert (counts["inserted"], counts["duplicate"]) == (1, 1)
+    later_copy = article_row(1, outlet, url="https://copy.example/b/", canonical_url="https://copy.example/b/")
+    changed = article_row(1, outlet, text="Texto revisto.", content_hash="f" * 64)
+    with session_factory(archive, write=True).begin() as session:
+        counts = store_batch(session, [page(later_copy), page(changed)], [])
+    assert (counts["duplicate"], counts["updated"]) == (1, 1)
+    with session_factory(archive).begin() as session:
+        rows = {a.canonical_url: a for a in session.scalars(select(Article))}
+        first = rows[original["canonical_url"]]
+        assert first.duplicate_of_id is None and first.text == "Texto revisto."
+        assert rows["https://copy.example/a/"].duplicate_of_id == first.id == rows["https://copy.example/b/"].duplicate_of_id
+        assert session.scalars(select(UrlState.article_id)).all()
