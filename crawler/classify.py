@@ -13,6 +13,9 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 # Texts shorter than this many words are too short to identify reliably: the page's lang wins.
 SHORT_TEXT_WORDS = 25
+# Characters of text the language is identified from: ~300 words decide as well as the whole
+# article, and identification cost grows with length (it was the costliest of our stages).
+LANGUAGE_SAMPLE_CHARS = 2000
 # How much more a term counts in the title than in the body.
 TITLE_WEIGHT = 3.0
 # Repetitions of one term that still add to the score (a press release repeating a name adds nothing).
@@ -33,7 +36,7 @@ def detect_language(text: str, page_language: str | None = None) -> str | None:
         return page_language
     if words < SHORT_TEXT_WORDS and page_language:
         return page_language
-    ranked = _identifier().rank(text[:5000])[:2]
+    ranked = _identifier().rank(text[:LANGUAGE_SAMPLE_CHARS])[:2]
     best, confidence = ranked[0]
     if page_language and any(lang == page_language for lang, _ in ranked) and confidence < 0.9:
         return page_language

@@ -27,18 +27,37 @@ class PageResult:
 
 
 def store_batch(session: Session, results: Sequence[PageResult], outcomes: Sequence[dict[str, Any]]) -> Counter:
+    """Store a batch: new articles in two multi-row inserts (originals, then the batch's own
+    copies of them), pages already in the archive one by one (rare: a changed article)."""
     counts: Counter = Counter()
-    states = list(outcomes)
-    originals = _originals(session, {r.record["content_hash"] for r in results if r.record is not None})
+    records = {r.record["canonical_url"]: r.record for r in results if r.record is not None}
+    originals = _originals(session, {record["content_hash"] for record in records.values()})
+    first, copies = [], []
+    for record in records.values():
+        known = originals.get(record["content_hash"])
+        if known is None:
+            originals[record["content_hash"]] = (None, record["canonical_url"])
+            first.append(record)
+        elif known[1] != record["canonical_url"]:
+            copies.append(record)
+    ids = insert_articles(session, [r | {"duplicate_of_id": originals[r["content_hash"]][0]} for r in first])
+    for record in first:
+        if record["canonical_url"] in ids:
+            originals[record["content_hash"]] = (ids[record["canonical_url"]], record["canonical_url"])
+    ids |= insert_articles(session, [r | {"duplicate_of_id": originals[r["content_hash"]][0]} for r in copies])
+    counts["inserted"] = sum(1 for r in first if r["canonical_url"] in ids)
+    counts["duplicate"] = sum(1 for r in copies if r["canonical_url"] in ids)
+    for url, record in records.items():
+        if url not in ids:
+            ids[url] = _refresh(session, record, counts)
     for result in results:
         if result.record is not None:
-            result.state["article_id"] = _store_article(session, result.record, originals, counts)
-        states.append(result.state)
-    record_urls(session, _last_per_url(states))
+            result.state["article_id"] = ids[result.record["canonical_url"]]
+    record_urls(session, _last_per_url([*outcomes, *(r.state for r in results)]))
     return counts
 
 
-def _originals(session: Session, hashes: set[str]) -> dict[str, tuple[int, str]]:
+def _originals(session: Session, hashes: set[str]) -> dict[str, tuple[int | None, str]]:
     """content_hash -> (id, canonical_url) of the earliest original with that text."""
     if not hashes:
         return {}
@@ -49,16 +68,8 @@ def _originals(session: Session, hashes: set[str]) -> dict[str, tuple[int, str]]
     return {content_hash: (article_id, url) for content_hash, article_id, url in rows}
 
 
-def _store_article(session: Session, record: dict[str, Any], originals: dict[str, tuple[int, str]], counts: Counter) -> int:
-    """Insert (marking an exact copy of an earlier article), or refresh a changed article."""
-    known = originals.get(record["content_hash"])
-    original = known[0] if known and known[1] != record["canonical_url"] else None
-    inserted = insert_articles(session, [record | {"duplicate_of_id": original}])
-    if inserted:
-        counts["duplicate" if original else "inserted"] += 1
-        article_id = inserted[record["canonical_url"]]
-        originals.setdefault(record["content_hash"], (article_id, record["canonical_url"]))
-        return article_id
+def _refresh(session: Session, record: dict[str, Any], counts: Counter) -> int:
+    """A page already archived: update the row when its text changed."""
     existing_id, existing_hash = session.execute(
         select(Article.id, Article.content_hash).where(Article.canonical_url == record["canonical_url"])
     ).one()
