@@ -51,3 +51,38 @@ def test_scrapy_crawl_news_for_scrapy_users(fixture_server, tmp_path):
     with sqlite3.connect(project / "a.db") as conn:
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
         assert conn.execute("SELECT status, outlets FROM crawl_runs").fetchall() == [("finished", "feedonly")]
+
+
+def test_extract_runs_the_crawl_pipeline_on_saved_pages(tmp_path):
+    import gzip as gz
+
+    from crawler import sitegen
+    from crawler.synthetic import article
+
+    story = article(77, language="pt", relevant=True)
+    item = sitegen.SiteArticle(story, "https://olhardigital.com.br/2024/01/03/pro/x/", related=(("Outro", "https://o.test/"),))
+    page = sitegen.article_page(item, "Olhar Digital").encode()
+    plain, packed, junk = tmp_path / "a.html", tmp_path / "b.html.gz", tmp_path / "c.html"
+    plain.write_bytes(page)
+    packed.write_bytes(gz.compress(page))
+    junk.write_bytes(b"<html><body><p>Menu</p></body></html>")
+    result = subprocess.run([sys.executable, "-m", "crawler.cli", "extract", "--json", str(plain), str(packed), str(junk)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["outcome"] for r in records] == ["article", "article", "not_article"]
+    first = records[0]
+    assert first == {**records[1], "path": str(plain)}
+    assert first["text"] == story.text and first["title"] == story.title and first["language"] == "pt"
+    assert first["published_at"] == story.published_at.isoformat() and first["is_relevant"] is True
+    assert set(first) >= {"path", "text", "title", "authors", "published_at", "modified_at", "language", "description",
+                          "source_url", "is_relevant", "topic_score", "topic_terms"}
+    text_only = subprocess.run([sys.executable, "-m", "crawler.cli", "extract", str(plain)], capture_output=True, text=True, timeout=120)
+    assert text_only.stdout.strip() == story.text
+
+
+def test_extract_of_a_missing_file_is_one_line_exit_1(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "crawler.cli", "extract", str(tmp_path / "nope.html")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("newsarchive: error: cannot read") and len(result.stderr.strip().splitlines()) == 1
