@@ -11,8 +11,8 @@ NEWSPIDER_MODULE = "crawler.spiders"
 NEWSARCHIVE_DB = "sqlite:///archive.db"
 # Default number of hits `newsarchive search` prints.
 NEWSARCHIVE_SEARCH_LIMIT = 20
-# Search ranks the newest N matches that pass the filters (p95 34 ms at 100k on SQLite); 0 ranks all.
-NEWSARCHIVE_SEARCH_CANDIDATES = 2000
+# Search ranks the newest N matches that pass the filters (flat latency at any archive size); 0 ranks all.
+NEWSARCHIVE_SEARCH_CANDIDATES = 1000
 
 # --- what to crawl ---
 # Outlet registry; None means the one shipped in the package (crawler/outlets.toml).

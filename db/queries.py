@@ -20,6 +20,8 @@ from .search_query import SearchQuery, parse, to_fts5
 PG_SEARCH_CONFIGS = {"pt": "portuguese", "fr": "french", "en": "english", "es": "spanish", None: "simple"}
 # ts_rank weights for {D, C, B, A}: titles (A) weigh ten times body text (B), as with bm25 on SQLite.
 PG_RANK_WEIGHTS = literal("{0, 0, 0.1, 1.0}").cast(postgresql.ARRAY(postgresql.REAL))
+# First id window searched on PostgreSQL, in multiples of the candidates wanted (see _newest_matches).
+PG_WINDOW_FACTOR = 10
 # Rows fetched per round trip when streaming an export.
 STREAM_BATCH = 1000
 
@@ -123,11 +125,10 @@ def _phrase_tsquery(config, words: tuple[str, ...]):
     return func.phraseto_tsquery(config, " ".join(words))
 
 
-def pg_tsquery(query: SearchQuery, language: str | None):
-    """One tsquery per stemming language, OR-ed: an article matches in its own language.
-
-    Built from bound `phraseto_tsquery` calls, so user text never reaches tsquery syntax.
-    """
+def pg_tsquery_text(session: Session, query: SearchQuery, language: str | None) -> str:
+    """One tsquery per stemming language, OR-ed, duplicates dropped: an article matches in its
+    own language. Built by PostgreSQL from bound `phraseto_tsquery` calls, so user text never
+    reaches tsquery syntax."""
     languages = [language] if language and language in PG_SEARCH_CONFIGS else [*PG_SEARCH_CONFIGS]
     per_language = []
     for lang in languages:
@@ -136,31 +137,60 @@ def pg_tsquery(query: SearchQuery, language: str | None):
         expression = reduce(func.tsquery_and, clauses)
         if query.excluded:
             expression = func.tsquery_and(expression, func.tsquery_not(reduce(func.tsquery_or, map(phrase, query.excluded))))
-        per_language.append(expression)
-    return reduce(func.tsquery_or, per_language)
+        per_language.append(func.cast(expression, Text))
+    texts = dict.fromkeys(t for t in session.execute(select(*per_language)).one() if t)
+    return " | ".join(f"({t})" for t in texts)
 
 
 def _search_postgres(session: Session, query: SearchQuery, spec: ArticleFilter, limit: int,
                      candidates: int) -> list[SearchHit]:
-    # Evaluated once up front: as a constant the planner uses the GIN index instead of
-    # rebuilding the query per row.
-    built = session.execute(select(func.cast(pg_tsquery(query, spec.language), Text))).scalar_one()
+    built = pg_tsquery_text(session, query, spec.language)
+    if not built:  # only stop words
+        return []
+    # A constant, so the planner can use the GIN index with it.
     tsquery = cast(literal(built), TSQUERY)
     vector = column("search_vector")
-    matches = filtered(
-        select(Article.id.label("id"), vector.label("vector"))
-        .join(Outlet, Outlet.id == Article.outlet_id).where(vector.op("@@")(tsquery)),
-        spec,
-    )
-    matches = _newest(matches, Article.id, candidates).subquery()
-    # Ranked outside the candidate query, so only candidates pay for ts_rank_cd.
-    rank = func.ts_rank_cd(PG_RANK_WEIGHTS, matches.c.vector, tsquery)
-    stmt = (
-        article_rows().add_columns(rank.label("rank")).join(matches, matches.c.id == Article.id)
-        .order_by(rank.desc(), Article.id).limit(limit)
-    )
+    matching = filtered(select(Article.id).join(Outlet, Outlet.id == Article.outlet_id).where(vector.op("@@")(tsquery)), spec)
+    ids = _newest_matches(session, matching, candidates) if candidates else None
+    rank = func.ts_rank_cd(PG_RANK_WEIGHTS, vector, tsquery).label("rank")
+    ranked = select(Article.id, rank)
+    if ids is not None:  # one array parameter, not thousands of bound values
+        ranked = ranked.where(Article.id == func.any(literal(ids, postgresql.ARRAY(postgresql.INTEGER))))
+    else:
+        ranked = filtered(ranked.join(Outlet, Outlet.id == Article.outlet_id).where(vector.op("@@")(tsquery)), spec)
+    # Rank on (id, rank) alone; only the winners' full rows are read.
+    top = ranked.order_by(rank.desc(), Article.id).limit(limit).subquery()
+    stmt = article_rows().add_columns(top.c.rank).join(top, top.c.id == Article.id).order_by(top.c.rank.desc(), Article.id)
     hits = session.execute(stmt).all()
     return [SearchHit(article, outlet, float(rank), _plain_snippet(article.text, query)) for article, outlet, rank in hits]
+
+
+def _newest_matches(session: Session, matching: Select, wanted: int) -> list[int]:
+    """The newest `wanted` matching ids, searched in id windows from the newest backwards.
+
+    GIN cannot return matches newest-first. Within a window, PostgreSQL ANDs the GIN bitmap with
+    a primary-key range and visits only the matches inside it; without windows it either tests
+    every row walking the key backwards or visits every match in the table. A rare word costs a
+    few near-empty bitmap probes, a common one a single small window.
+    """
+    newest = session.scalar(select(func.max(Article.id)))
+    if newest is None:
+        return []
+    session.execute(text("SET LOCAL enable_indexscan = off"))
+    found: list[int] = []
+    high, width = newest, wanted * PG_WINDOW_FACTOR
+    while high > 0 and len(found) < wanted:
+        low = max(0, high - width)
+        window = matching.where(Article.id > low, Article.id <= high).order_by(Article.id.desc()).limit(wanted - len(found))
+        found += session.scalars(window).all()
+        # Size the next window from the density seen so far (a bitmap scan visits every match in
+        # its window), growing at most fourfold.
+        searched, missing = newest - low, wanted - len(found)
+        density = len(found) / searched if searched else 0.0
+        width = min(width * 4, int(missing / density * 1.5) + 1) if density else width * 4
+        high = low
+    session.execute(text("SET LOCAL enable_indexscan = on"))
+    return found
 
 
 def _plain_snippet(body: str, query: SearchQuery, width: int = 160) -> str:

@@ -141,3 +141,15 @@ def test_ranking_is_bounded_to_the_newest_candidates(archive):
         exhaustive = search(session, "oracle", EVERYTHING, limit=20, candidates=0)
     assert [h.article.id for h in capped] == [newest]
     assert exhaustive[0].article.title == "Oracle Oracle Oracle"
+
+
+def test_candidates_are_exactly_the_newest_matches_across_windows(archive):
+    rows = lambda o: [article_row(n, o, title=f"Nota {n}", text=("oracle capacidade" if n % 8 == 0 else "receita de bolo") + f" {n}")
+                      for n in range(1, 121)]
+    ids = _seed(archive, rows)
+    matching = sorted(ids[article_row(n, 0)["canonical_url"]] for n in range(1, 121) if n % 8 == 0)
+    with session_factory(archive).begin() as session:
+        hits = search(session, "oracle", EVERYTHING, limit=20, candidates=4)
+        every = search(session, "oracle", EVERYTHING, limit=20, candidates=0)
+    assert sorted(h.article.id for h in hits) == matching[-4:]
+    assert sorted(h.article.id for h in every) == matching
