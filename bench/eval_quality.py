@@ -144,17 +144,23 @@ def htmldate_set(root: Path) -> dict:
     return {lang: {"accuracy": round(c["correct"] / c["pages"], 3), "pages": c["pages"]} for lang, c in sorted(hits.items())}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus")
-    args = parser.parse_args()
-    benchmarks = args.corpus / "benchmarks"
-    report = {
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def report(corpus: Path = DEFAULT_CORPUS) -> dict:
+    benchmarks = corpus / "benchmarks"
+    return {
         "trafilatura_set_snippets": trafilatura_set(benchmarks / "trafilatura"),
         "readability_set_shingles": readability_set(benchmarks / "readability"),
         "htmldate_set_dates_ours": htmldate_set(benchmarks / "htmldate"),
     }
-    print(json.dumps(report, indent=1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = parser.parse_args()
+    print(json.dumps(report(args.corpus), indent=1))
 
 
 if __name__ == "__main__":
