@@ -85,6 +85,14 @@ def open_db(db: str) -> Engine:
     return migrate.open_database(db or settings.NEWSARCHIVE_DB, notify=notice)
 
 
+def check_outlets(session, spec: queries.ArticleFilter) -> None:
+    """A mistyped --outlet is a usage error, not an empty export written over a good one."""
+    known = queries.outlet_slugs(session)
+    unknown = [slug for slug in spec.outlets if slug not in known]
+    if unknown:
+        fail(f"no outlet {unknown[0]!r} in this archive (known: {', '.join(sorted(known)) or 'none yet'})", code=2)
+
+
 def _version(value: bool) -> None:
     if value:
         out_console.print(f"newsarchive {__version__}")
@@ -140,6 +148,7 @@ def export_command(
     spec = make_filter(since, until, outlet, language, include_duplicates, include_off_topic)
     engine = open_db(db)
     with session_factory(engine).begin() as session:
+        check_outlets(session, spec)
         total = queries.count_articles(session, spec)
         rows = ({key: getattr(article, key, None) for key in FIELDS} | {"outlet": outlet_slug}
                 for article, outlet_slug in queries.stream_articles(session, spec))
@@ -158,7 +167,7 @@ class _progress:
 
     def __init__(self, label: str, total: int) -> None:
         self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                            console=err_console, transient=True)
+                            console=err_console, transient=True, disable=not err_console.is_terminal)
         self.task = self.bar.add_task(label, total=total)
 
     def __enter__(self):
@@ -187,6 +196,7 @@ def search_command(
     spec = make_filter(since, until, outlet, language, include_duplicates, include_off_topic)
     engine = open_db(db)
     with session_factory(engine).begin() as session:
+        check_outlets(session, spec)
         try:
             hits = queries.search(session, query, spec, limit, candidates)
         except QueryError as exc:
@@ -355,15 +365,14 @@ def demo_command(
     """Serve a sample outlet on loopback, crawl it, then show a search and an export."""
     import tempfile
 
-    from crawler.demo import registry_toml, start_demo_server
+    from crawler.demo import DEMO_BASE, crawl_overrides, registry_toml, start_demo_server
 
     server = start_demo_server()
-    notice(f"demo outlet serving on {server.url}")
+    notice(f"demo outlet {DEMO_BASE} served on {server.url}")
     with tempfile.TemporaryDirectory() as scratch:
         registry_file = Path(scratch) / "outlets.toml"
-        registry_file.write_text(registry_toml(server.url), encoding="utf-8")
-        _crawl(db, registry_file, ["demo"], None, 0, False,
-               {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8})
+        registry_file.write_text(registry_toml(DEMO_BASE), encoding="utf-8")
+        _crawl(db, registry_file, ["demo"], None, 0, False, crawl_overrides(server))
     server.shutdown()
     out_console.print("\n[bold]newsarchive search 'data center OR gpu' --limit 3[/bold]")
     search_command("data center OR gpu", limit=3, db=db)

@@ -53,7 +53,19 @@ article_url_pattern = '/\\d{{4}}/\\d{{2}}/\\d{{2}}/[\\w-]+/[\\w-]+/$'
 """
 
 
+# The demo outlet's address: stable across runs (the server's port is not), so a second demo
+# is an incremental crawl. Requests reach the loopback server through crawler.loopback.
+DEMO_BASE = "http://demo.newsarchive.test"
+
+
 def start_demo_server() -> SiteServer:
     server = SiteServer({})
-    server.sites["*"] = demo_site(server.url)
+    server.sites["*"] = demo_site(DEMO_BASE)
     return server.start()
+
+
+def crawl_overrides(server: SiteServer) -> dict:
+    handler = "crawler.loopback.LoopbackHandler"
+    return {"DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
+            "LOOPBACK_TARGET": f"127.0.0.1:{server.server_address[1]}",
+            "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8}

@@ -108,7 +108,7 @@ def _finish_run(db_url: str, run_id: int, status: str) -> None:
         sums = session.execute(select(*totals).where(CrawlRunOutlet.run_id == run_id)).one()
         failed = session.scalar(select(func.count()).where(CrawlRunOutlet.run_id == run_id, CrawlRunOutlet.status != "ok"))
         session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
-            finished_at=utcnow(), status=status if status != "finished" or not failed else "finished",
+            finished_at=utcnow(), status=status,
             pages=sums[0], articles_new=sums[1], duplicates=sums[2], off_topic=sums[3], errors=sums[4],
             message=f"{failed} outlet(s) not ok" if failed else None))
 

@@ -58,6 +58,10 @@ def article_rows() -> Select:
     return select(Article, Outlet.slug.label("outlet")).join(Outlet, Outlet.id == Article.outlet_id)
 
 
+def outlet_slugs(session: Session) -> set[str]:
+    return set(session.scalars(select(Outlet.slug)))
+
+
 def count_articles(session: Session, spec: ArticleFilter) -> int:
     stmt = filtered(select(func.count()).select_from(Article).join(Outlet, Outlet.id == Article.outlet_id), spec)
     return session.execute(stmt).scalar_one()

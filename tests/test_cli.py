@@ -95,6 +95,8 @@ def test_export_writes_and_reports(sqlite_db, tmp_path):
     ["export", "--out", "x", "--since", "last tuesday"],
     ["search", "--limit", "0", "oracle"],
     ["frobnicate"],
+    ["export", "--format", "csv", "--out", "x.csv", "--outlet", "olhardigtal"],
+    ["search", "oracle", "--outlet", "nosuch"],
 ])
 def test_usage_errors_exit_2(sqlite_db, tmp_path, args):
     result = run(*args, "--db", sqlite_db, cwd=tmp_path)

@@ -26,6 +26,13 @@ def test_demo_crawls_searches_and_exports_offline(tmp_path):
     assert stored == 36 and len(exported) == relevant > 0
     assert exported[0].name.startswith("000_") and (tmp_path / "demo-export" / "manifest.jsonl").exists()
     assert not any("PUBLICIDADE" in p.read_text(encoding="utf-8") for p in exported)
+    # the demo's URLs are stable: a second run is an incremental crawl that adds nothing
+    again = subprocess.run([sys.executable, "-m", "crawler.cli", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    with sqlite3.connect(tmp_path / "archive.db") as conn:
+        assert conn.execute("SELECT count(*), count(duplicate_of_id) FROM articles").fetchone() == (36, 0)
+        assert conn.execute("SELECT articles_new, pages FROM crawl_runs WHERE id = 2").fetchone() == (0, 0)
+    assert sorted((tmp_path / "demo-export").glob("*.txt")) == exported
 
 
 def test_outlets_lists_the_registry():
@@ -40,7 +47,7 @@ def test_scrapy_crawl_news_for_scrapy_users(fixture_server, tmp_path):
     project.mkdir()
     shutil.copy(ROOT / "scrapy.cfg", project / "scrapy.cfg")
     (project / "outlets.toml").write_text(TEST_REGISTRY, encoding="utf-8")
-    handler = "tests.loopback.LoopbackHandler"
+    handler = "crawler.loopback.LoopbackHandler"
     command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "outlet=feedonly", "-a", "outlets_file=outlets.toml",
                "-s", f"NEWSARCHIVE_DB=sqlite:///{project / 'a.db'}", "-s", f"LOOPBACK_TARGET=127.0.0.1:{fixture_server.port}",
                "-s", "DOWNLOAD_HANDLERS=" + json.dumps({"http": handler, "https": handler}), "-s", "DOWNLOAD_DELAY=0",

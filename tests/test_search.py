@@ -153,3 +153,9 @@ def test_candidates_are_exactly_the_newest_matches_across_windows(archive):
         every = search(session, "oracle", EVERYTHING, limit=20, candidates=0)
     assert sorted(h.article.id for h in hits) == matching[-4:]
     assert sorted(h.article.id for h in every) == matching
+
+
+def test_plural_and_singular_find_each_other(archive):
+    _seed(archive, lambda o: [article_row(1, o, title="Nvidia ships AI chips", text="The new data centers use chips and clusters.", language="en")])
+    assert _titles(archive, "chip") == ["Nvidia ships AI chips"]
+    assert _titles(archive, '"data center" cluster') == ["Nvidia ships AI chips"]

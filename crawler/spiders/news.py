@@ -195,10 +195,9 @@ class NewsSpider(scrapy.Spider):
         return response.status in (304, 404, 410)
 
     def _source_outcome(self, response: Response, outcome: str | None = None, message: str | None = None) -> Iterator[UrlOutcome]:
-        if response.status == 304:
-            yield UrlOutcome(url=response.meta["state_url"], outlet_id=self.outlet_id, kind=response.meta["kind"],
-                             outcome=self.known.get(response.meta["state_url"], KnownUrl("not_article", None, None, None, None)).outcome,
-                             http_status=304, etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"))
+        if response.status == 304:  # unchanged: keep what we knew of it
+            known = self.known.get(response.meta["state_url"])
+            yield self._outcome(response, known.outcome if known else "not_article")
         elif response.status in (404, 410):
             self.crawler.stats.inc_value("fetch/gone")
             yield self._outcome(response, "error", f"HTTP {response.status}")

@@ -17,11 +17,12 @@ depends_on = None
 
 
 # SQLite: an external-content FTS5 index; triggers keep it in step with `articles`.
-# remove_diacritics lets "computacao" find "computação".
+# remove_diacritics lets "computacao" find "computação"; porter lets "gpu" find "GPUs" (and the
+# plural -s of pt/fr/es words), applied alike to texts and queries.
 SQLITE_FTS = [
     """CREATE VIRTUAL TABLE articles_fts USING fts5(
         title, text, content='articles', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2')""",
+        tokenize='porter unicode61 remove_diacritics 2')""",
     """CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
         INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
     END""",

@@ -1,9 +1,10 @@
-"""Test-only download handler: every request goes to the local fixture server.
+"""A download handler that sends every request to one local server (the demo and the tests).
 
-The URL keeps the outlet's real host (https://olhardigital.com.br/feed/); the request is sent
-to 127.0.0.1:PORT with that Host header, and the response gets the original URL back. So the
-shipped registry is crawled unchanged, and nothing can ever leave the machine. Hosts listed in
-LOOPBACK_REFUSED_HOSTS go to a closed port instead (an unreachable outlet).
+The URL keeps its host (https://olhardigital.com.br/feed/, http://demo.newsarchive.test/); the
+request goes to LOOPBACK_TARGET (127.0.0.1:PORT) with that Host header, and the response gets the
+original URL back. So archived URLs are stable across runs, the tests crawl the shipped registry
+unchanged, and nothing can leave the machine. Hosts in LOOPBACK_REFUSED_HOSTS go to a closed port
+(an unreachable outlet). Enable it with DOWNLOAD_HANDLERS for http and https.
 """
 
 from __future__ import annotations
