@@ -41,7 +41,7 @@ SYNDICATION_FOOTER = re.compile(
 CREDIT_LINE = re.compile(r"^(fonte|source|fuente|via|com informações de|avec|with information from)\s*:\s*(?P<credit>.+)$", re.IGNORECASE)
 URL = re.compile(r"https?://\S+")
 # Debris of broken markup inside sentences: `Strong>`, `/H3>`, `…/photo.jpg”>`.
-MARKUP_DEBRIS = re.compile(r"(?:\S+\.(?:jpe?g|png|webp|gif)[\"”']?>|(?<![\w<])/?(?:strong|em|h[1-6]|span|div|b|i|p)>)", re.IGNORECASE)
+MARKUP_DEBRIS = re.compile(r"(?:\S+\.(?:jpe?g|png|webp|gif)[\"”']?>|(?<![\w</])/?(?:strong|em|h[1-6]|span|div|b|i|p)>)", re.IGNORECASE)
 LEADING_DATE_LABEL = re.compile(r"^\s*date \d{4}-\d{2}(?:-\d{2})?\s+")
 LIST_ITEM = re.compile(r"^\s*[-•–*]\s+")
 # Credit lines count as boilerplate only among the last lines of the text.

@@ -32,7 +32,7 @@ MONTHS = {
     "oct": 10, "nov": 11, "dec": 12, "fév": 2, "févr": 2, "avr": 4, "juil": 7, "déc": 12,
 }
 _MONTH = "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True))
-_TIME = r"(?:\s*(?:,|às|a las|à|at|-)?\s*(?P<hour>\d{1,2})\s*(?:h|:)\s*(?P<minute>\d{2})?)?"
+_TIME = r"(?:\s*,?\s*(?:às|as|a las|à|at|-)?\s*(?P<hour>\d{1,2})\s*(?:h|:)\s*(?P<minute>\d{2})?)?"
 # "12 de março de 2025", "14 juin 2024 à 11h", "7 June 2025 10:30"
 _DAY_MONTH_YEAR = re.compile(rf"\b(?P<day>\d{{1,2}})(?:er|º)?\s+(?:de\s+)?(?P<month>{_MONTH})\.?\s+(?:de\s+)?(?P<year>\d{{4}}){_TIME}", re.IGNORECASE)
 # "June 7, 2025", "Jun 7 2025 10:30"

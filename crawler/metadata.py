@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ class PageMeta:
     authors: list[str] = field(default_factory=list)
     published: list[str] = field(default_factory=list)  # candidates, best first
     modified: list[str] = field(default_factory=list)
+    datelines: list[str] = field(default_factory=list)  # visible bylines that may hold a local date
     description: str | None = None
     image: str | None = None
     site_name: str | None = None
@@ -47,7 +49,8 @@ def read_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     meta.published += [tags[k] for k in PUBLISHED_META if k in tags]
     meta.modified += [tags[k] for k in MODIFIED_META if k in tags]
     meta.published += [t for t in tree.xpath("//time[@datetime]/@datetime")[:1]]
-    meta.title = meta.title or tags.get("og:title") or tags.get("twitter:title")
+    meta.datelines = _datelines(tree)
+    meta.title = meta.title or _text(tags.get("og:title")) or _text(tags.get("twitter:title"))
     meta.description = meta.description or tags.get("og:description") or tags.get("description")
     meta.image = meta.image or tags.get("og:image")
     meta.site_name = meta.site_name or tags.get("og:site_name")
@@ -61,6 +64,18 @@ def read_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     meta.authors = _unique(a for a in meta.authors if a)
     meta.tags = _unique(t for tag in meta.tags for t in tag.split(",") if t.strip())
     return meta
+
+
+# Elements whose text is the visible dateline ("10 de julho de 2024, às 13h45", "14 juin 2024 à 11h").
+BYLINE_XPATH = ("//*[contains(@class, 'date') or contains(@class, 'data') or contains(@class, 'time')"
+                " or contains(@class, 'byline') or contains(@class, 'post-meta') or contains(@class, 'entry-meta')]")
+# Longer elements are containers (a whole header), not a dateline.
+BYLINE_MAX_CHARS = 200
+
+
+def _datelines(tree) -> list[str]:
+    texts = (" ".join(node.text_content().split()) for node in tree.xpath(BYLINE_XPATH)[:20])
+    return [text for text in texts if 6 <= len(text) <= BYLINE_MAX_CHARS]
 
 
 def _meta_pairs(tree) -> Iterator[tuple[str, str]]:
@@ -102,12 +117,14 @@ def _types(node: dict[str, Any]) -> set[str]:
 
 
 def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    texts = _texts(value)
+    return texts[0] if texts else None
 
 
 def _texts(value: Any) -> list[str]:
+    """Strings as written; JSON-LD often carries HTML entities (`&#8216;`, `&quot;`), decoded here."""
     values = value if isinstance(value, list) else [value]
-    return [v.strip() for v in values if isinstance(v, str) and v.strip()]
+    return [html.unescape(v).strip() for v in values if isinstance(v, str) and v.strip()]
 
 
 def _names(value: Any) -> list[str]:
