@@ -22,6 +22,9 @@ TITLE_WEIGHT = 3.0
 MAX_REPEATS = 3
 # The score is 1 - exp(-weight / SCORE_SCALE): about 0.5 for one core term plus some context.
 SCORE_SCALE = 6.0
+# Beyond this many words, evidence is divided by sqrt(words / LONG_TEXT_WORDS): a long piece on
+# another beat (a newsletter, a book chapter) that mentions data centers once stays off-topic.
+LONG_TEXT_WORDS = 700
 
 
 @lru_cache(maxsize=1)
@@ -50,49 +53,68 @@ class Relevance:
     is_relevant: bool
 
 
+GROUPS = ("subject", "context", "against")
+
+
+@dataclass(frozen=True)
+class Term:
+    group: str
+    weight: float
+
+
 @dataclass(frozen=True)
 class Lexicon:
-    """Per language: one regex over all its terms (the shared "any" terms included) and their weights."""
+    """Per language: one regex over all its terms (the shared "any" terms included) and what each means."""
 
-    patterns: dict[str | None, tuple[re.Pattern[str], dict[str, float]]]
+    patterns: dict[str | None, tuple[re.Pattern[str], dict[str, Term]]]
 
-    def for_language(self, language: str | None) -> tuple[re.Pattern[str], dict[str, float]]:
+    def for_language(self, language: str | None) -> tuple[re.Pattern[str], dict[str, Term]]:
         return self.patterns.get(language) or self.patterns[None]
 
 
-def _compile(weights: dict[str, float]) -> tuple[re.Pattern[str], dict[str, float]]:
-    alternatives = "|".join(re.escape(t) for t in sorted(weights, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)({alternatives})(?!\w)", re.IGNORECASE), weights
+def _compile(terms: dict[str, Term]) -> tuple[re.Pattern[str], dict[str, Term]]:
+    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)({alternatives})(?!\w)", re.IGNORECASE), terms
 
 
 @lru_cache(maxsize=4)
 def load_lexicon(path: str | None = None) -> Lexicon:
     raw = open(path, "rb").read() if path else (resources.files("crawler") / "lexicon.toml").read_bytes()
     data = tomllib.loads(raw.decode("utf-8"))
-    shared = {term.casefold(): float(w) for term, w in data.pop("any", {}).items()}
-    per_language = {lang: {term.casefold(): float(w) for term, w in terms.items()} for lang, terms in data.items()}
-    # A text of unknown language is scored with every language's terms (the highest weight wins).
+    per_language: dict[str, dict[str, Term]] = {}
+    for group in GROUPS:
+        for language, terms in data.get(group, {}).items():
+            for term, weight in terms.items():
+                per_language.setdefault(language, {})[term.casefold()] = Term(group, float(weight))
+    shared = per_language.pop("any", {})
+    # A text of unknown language is scored with every language's terms (the first one read wins).
     everything = dict(shared)
     for terms in per_language.values():
-        for term, weight in terms.items():
-            everything[term] = max(weight, everything.get(term, 0.0))
-    patterns = {lang: _compile(shared | terms) for lang, terms in per_language.items()}
+        for term, meaning in terms.items():
+            everything.setdefault(term, meaning)
+    patterns: dict[str | None, tuple[re.Pattern[str], dict[str, Term]]] = {
+        language: _compile(shared | terms) for language, terms in per_language.items()}
     patterns[None] = _compile(everything)
     return Lexicon(patterns)
 
 
 def relevance(title: str | None, text: str, language: str | None, threshold: float,
               lexicon: Lexicon | None = None) -> Relevance:
-    """Score in 0..1 from weighted lexicon terms; title matches weigh TITLE_WEIGHT times."""
-    pattern, weights = (lexicon or load_lexicon()).for_language(language)
+    """Score in 0..1: subject terms, plus context terms up to as much again, minus consumer cues."""
+    pattern, terms = (lexicon or load_lexicon()).for_language(language)
     body_counts, title_counts = _counts(pattern, text), _counts(pattern, title or "")
-    matched = {
-        term: weights[term] * (min(body_counts.get(term, 0), MAX_REPEATS) + TITLE_WEIGHT * min(title_counts.get(term, 0), 1))
+    evidence = {
+        term: terms[term].weight * (min(body_counts.get(term, 0), MAX_REPEATS) + TITLE_WEIGHT * min(title_counts.get(term, 0), 1))
         for term in body_counts.keys() | title_counts.keys()
     }
-    score = round(1.0 - math.exp(-sum(matched.values()) / SCORE_SCALE), 4)
-    terms = sorted(matched, key=lambda t: (-matched[t], t))
-    return Relevance(score, terms, score >= threshold)
+    by_group = {group: sum(w for t, w in evidence.items() if terms[t].group == group) for group in GROUPS}
+    subject = by_group["subject"]
+    weight = max(0.0, subject + min(by_group["context"], subject) - by_group["against"])
+    weight /= math.sqrt(max(1.0, len(text.split()) / LONG_TEXT_WORDS))
+    score = round(1.0 - math.exp(-weight / SCORE_SCALE), 4)
+    matched = [t for t in evidence if terms[t].group != "against" and (subject > 0 or terms[t].group == "subject")]
+    matched.sort(key=lambda t: (-evidence[t], t))
+    return Relevance(score, matched, score >= threshold)
 
 
 def _counts(pattern: re.Pattern[str], text: str) -> dict[str, int]:
