@@ -1,58 +1,37 @@
-"""The seed records rendered as Olhar Digital would serve them (2025 markup, ads and related
-boxes as markup), then through the whole pipeline: every content line survives, no boilerplate."""
+"""The seed records rendered as the outlet pages they came from (bench/seed_pages.py: Olhar
+Digital's 2025 and 2022 markup, an aggregator's syndicated copy, with ads, "read also" boxes,
+share bars and comment forms as markup), then through the whole pipeline: every content line
+survives, no boilerplate is left, and the metadata is the page's own."""
 
 from __future__ import annotations
 
-import html
-from pathlib import Path
-
 import pytest
 
+from bench.seed_pages import MARKERS, SeedPage, seed_pages
 from crawler.process import Options, Page, process_page
 
-from .seeds import SEED_BOILERPLATE, SEEDS
-MARKERS = ("PUBLICIDADE", "Leia mais", "Leia também", "Deixe um comentário", "Compartilhe", "O seu endereço de e-mail",
-           "apareceu primeiro em", "Pular para o conteúdo")
+PAGES = seed_pages()
 
 
-def content_lines(seed: Path) -> list[str]:
-    boilerplate = set(SEED_BOILERPLATE[seed.name[:3]])
-    return [line.strip() for line in seed.read_text(encoding="utf-8").split("\n") if line.strip() and line.strip() not in boilerplate]
-
-
-def olhar_digital_page(title: str, lines: list[str]) -> str:
-    """Olhar Digital's 2025 article markup (see ../shared/corpus/README.md), with its boilerplate."""
-    body = []
-    for index, line in enumerate(lines):
-        body.append(f"<p>{html.escape(line)}</p>")
-        if index % 3 == 1:
-            body.append('<div class="code-block"><span class="publicidade">PUBLICIDADE</span><div class="ad-slot"></div></div>')
-        if index == 2:
-            body.append('<p><strong>Leia mais:</strong></p><ul><li><a href="https://olhardigital.com.br/2024/07/09/pro/a/">'
-                        "Inteligência artificial: conheça os perigos da IA</a></li><li><a href=\"https://olhardigital.com.br/b/\">"
-                        "Microsoft Copilot: o que é e como usar?</a></li></ul>")
-    return f"""<!DOCTYPE html><html lang="pt-BR"><head><meta charset="UTF-8"><title>{html.escape(title)} - Olhar Digital</title>
-<meta property="og:type" content="article"><meta property="article:published_time" content="2024-07-10T13:45:00-03:00">
-</head><body><a class="skip-link" href="#main">Pular para o conteúdo</a>
-<header><nav><a href="/">Olhar Digital</a><a href="/pro/">Pro</a><a href="/games/">Games</a></nav></header>
-<main id="main"><h1 class="sng-tit">{html.escape(title)}</h1><div class="sng-exc">{html.escape(lines[0][:120])}</div>
-<span class="sng-data">10/07/2024 13h45</span><div class="share">Compartilhe: <a href="#">X</a> <a href="#">Facebook</a></div>
-<figure class="sng-img"><img src="https://img.odcdn.com.br/wp-content/uploads/2024/07/x.jpg" alt=""></figure>
-<article class="sng-cnt wp-embed-responsive">{''.join(body)}</article>
-<section id="comments"><h3>Deixe um comentário</h3><p>O seu endereço de e-mail não será publicado. Campos obrigatórios são marcados com *</p>
-<form><textarea></textarea></form></section></main><footer><p>Olhar Digital © 2024</p></footer></body></html>"""
-
-
-@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
-def test_seed_rendered_as_olhar_digital_page_comes_out_clean(seed: Path):
-    lines = content_lines(seed)
-    title = "xAI e Oracle: negociações de US$ 10 bilhões chegam ao fim"
-    page = Page("https://olhardigital.com.br/2024/07/10/pro/seed/", olhar_digital_page(title, lines).encode(), "text/html", 1)
-    processed = process_page(page, Options(relevance_threshold=0.5, min_words=40))
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: f"{p.seed}-{p.layout}")
+def test_seed_page_comes_out_clean_with_its_metadata(page: SeedPage):
+    processed = process_page(Page(page.url, page.html.encode(), "text/html", 1), Options(relevance_threshold=0.5, min_words=40))
     assert processed.record is not None, processed.message
-    text = processed.record["text"]
+    record = processed.record
     for marker in MARKERS:
-        assert marker not in text, f"boilerplate left: {marker}"
-    for line in lines:
-        assert line[20:80] in text, f"content lost: {line[:80]!r}"
-    assert processed.record["is_relevant"] and processed.record["published_at"].isoformat() == "2024-07-10T16:45:00+00:00"
+        assert marker not in record["text"], f"boilerplate left: {marker}"
+    for line in page.content:
+        # a line survives whole, at most shorn of markup debris such as `Strong>` inside it
+        assert line[20:80] in record["text"], f"content lost: {line[:80]!r}"
+    assert not record["text"].startswith(page.gold.title), "the headline repeated as the first line stays in `title` only"
+    assert (record["title"], record["authors"], record["language"]) == (page.gold.title, page.gold.author, page.gold.language)
+    assert record["published_at"].astimezone(page.gold.published_at.tzinfo).date() == page.gold.published_at.date()
+    assert record["is_relevant"]
+    if page.layout == "aggregator":
+        assert record["source_url"] == f"https://olhardigital.com.br/{page.gold.published_at:%Y/%m/%d}/pro/{page.gold.slug}/"
+
+
+def test_declared_publication_time_is_kept_to_the_minute_in_utc():
+    page = next(p for p in PAGES if p.seed == "004" and p.layout == "olhardigital_2025")
+    record = process_page(Page(page.url, page.html.encode(), "text/html", 1), Options(0.5, 40)).record
+    assert record["published_at"].isoformat() == "2024-07-10T16:45:00+00:00"

@@ -18,7 +18,9 @@ from crawler.extract import Hints, extract
 from crawler.synthetic import article
 
 from .conftest import SHARED
-from .seeds import SEED_BOILERPLATE, SEEDS
+from bench.seed_pages import SEED_BOILERPLATE, seed_files
+
+SEEDS = seed_files()
 
 FEEDS = SHARED / "corpus" / "feeds"
 SITEMAPS = SHARED / "corpus" / "sitemaps"
@@ -162,10 +164,32 @@ def test_language_with_page_hint_for_short_text():
 
 def test_relevance_weights_title_and_ignores_passing_mentions():
     passing = relevance("Review: Galaxy S25", "A câmera é ótima. A Oracle patrocina o evento.", "pt", 0.5)
-    assert not passing.is_relevant and passing.terms == ["oracle"]
+    assert not passing.is_relevant and passing.score == 0 and passing.terms == []
     infra = relevance("Oracle vai construir data center de 1 GW", "O centro de dados terá GPUs H100.", "pt", 0.5)
-    assert infra.is_relevant and infra.terms[0] == "data center"
+    assert infra.is_relevant and infra.terms[0] == "data center" and "oracle" in infra.terms
     assert relevance(None, "O centro de dados terá GPUs H100.", "pt", 0.5).score < infra.score
+
+
+def test_context_strengthens_a_subject_but_never_makes_one():
+    energy_alone = "A usina nuclear vai gerar 1.400 megawatts de eletricidade a partir de 2031, com reatores novos."
+    assert relevance("Governo retoma obras de usina nuclear", energy_alone, "pt", 0.5).score == 0
+    for_data_centers = energy_alone + " Toda a energia vai abastecer os data centers da Microsoft."
+    assert relevance("Microsoft compra energia de usina nuclear", for_data_centers, "pt", 0.5).is_relevant
+    subject_only = relevance(None, "Toda a energia vai abastecer os data centers da Microsoft.", "pt", 0.5)
+    assert relevance(None, for_data_centers, "pt", 0.5).score > subject_only.score
+
+
+def test_consumer_cues_outweigh_gpu_words():
+    gaming = ("A Nvidia lançou a GeForce RTX 5090, GPU para gamers com DLSS 4, que gera quadros com IA em jogos. "
+              "A placa de vídeo custa US$ 1.999.")
+    assert not relevance("Nvidia lança GeForce RTX 5090 para gamers", gaming, "pt", 0.5).is_relevant
+
+
+def test_a_long_piece_on_another_beat_is_not_relevant_for_one_mention():
+    mention = "The company also runs two data centers with servers in Ohio."
+    short = relevance(None, mention, "en", 0.5).score
+    long_text = " ".join(["The city council debated the new budget for schools, parks and roads."] * 120) + " " + mention
+    assert relevance(None, long_text, "en", 0.5).score < short
 
 
 def test_canonical_urls_collapse_variants():
@@ -181,3 +205,24 @@ def test_content_hash_ignores_case_punctuation_and_spacing():
     assert content_hash("A Oracle, hoje:  “US$ 10 bi”.") == content_hash("a oracle hoje us 10 bi")
     assert content_hash("ﬁnal") == content_hash("final")  # NFKC
     assert content_hash("Oracle") != content_hash("Nvidia")
+
+
+def test_title_entities_and_site_suffix_and_nfc_text():
+    json_ld = '{"@type": "NewsArticle", "headline": "Nvidia&#8217;s &quot;AI factory&quot; - The Wire"}'
+    body = "".join(f"<p>Paragraph {i} about the new cluster, written with cafe\u0301 in decomposed form.</p>" for i in range(8))
+    page = (f'<html><head><script type="application/ld+json">{json_ld}</script>'
+            f'<meta property="og:site_name" content="The Wire"></head><body><article>{body}</article></body></html>')
+    extracted = extract(page, "https://example.com/a")
+    assert extracted.title == "Nvidia’s \"AI factory\""
+    assert "café" in extracted.text and "e\u0301" not in extracted.text
+
+
+def test_a_dateline_of_the_same_day_gives_the_time_a_sidebar_date_does_not():
+    body = "".join(f"<p>Paragraph {i} of the article, long enough to be the main text of the page.</p>" for i in range(8))
+    dateline = '<div class="post-meta">Por Ana | 13 de junho de 2024, às 09h30</div>'
+    sidebar = '<aside><span class="date">2 de maio de 2019</span></aside>'
+    url = "https://olhardigital.com.br/2024/06/13/pro/x/"
+    with_dateline = extract(f"<html><body><article>{dateline}{body}</article></body></html>", url)
+    assert with_dateline.published_at.isoformat() == "2024-06-13T09:30:00+00:00"
+    with_sidebar = extract(f"<html><body><article>{body}</article>{sidebar}</body></html>", url)
+    assert with_sidebar.published_at.date().isoformat() == "2024-06-13"
