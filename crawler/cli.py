@@ -389,7 +389,8 @@ def extract_command(
     """Run the crawl's extraction, cleaning and classification on saved pages."""
     from crawler.process import Options, Page, process_page
 
-    options = Options(settings.NEWSARCHIVE_RELEVANCE_THRESHOLD, settings.NEWSARCHIVE_MIN_WORDS)
+    options = Options(settings.NEWSARCHIVE_RELEVANCE_THRESHOLD, settings.NEWSARCHIVE_MIN_WORDS,
+                      fast_extraction=settings.NEWSARCHIVE_FAST_EXTRACTION)
     failed = 0
     for path in files:
         try:

@@ -12,10 +12,11 @@ from lxml import etree, html as lxml_html
 from crawler.dates import date_from_url, parse_date
 from crawler.metadata import PageMeta, read_meta
 
-# trafilatura's options, chosen by measurement (bench/eval_quality.py): full mode (its fallback
-# extractors on) costs ~40% of throughput but fast mode picks the wrong block on some pages
-# (fundus set body F1 0.936 vs 0.943, Spanish 0.910 vs 0.966); comments are never article text.
-TRAFILATURA_OPTIONS = {"fast": False, "include_comments": False, "include_tables": True, "with_metadata": True}
+# trafilatura's options, chosen by measurement (bench/eval_quality.py). Full mode (fast=False, its
+# fallback extractors on) is the default: fast mode picks the wrong block on some pages (fundus
+# set body F1 0.936 vs 0.944, Spanish 0.910 vs 0.966), and on real article pages full mode costs
+# ~11% of crawl throughput (bench/crawl_throughput.py). Comments are never article text.
+TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "with_metadata": True}
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,14 @@ def parse_html(html: str) -> lxml_html.HtmlElement | None:
         return None
 
 
-def extract(html: str, url: str, hints: Hints = Hints()) -> Extracted | None:
+def extract(html: str, url: str, hints: Hints = Hints(), fast: bool = False) -> Extracted | None:
     """None when the page has no main text at all (empty, binary junk, a bare frame)."""
     tree = parse_html(html)
     if tree is None:
         return None
     meta = read_meta(tree)
     # The parsed tree goes to trafilatura (which prunes it in place) to spare a second parse.
-    document = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+    document = trafilatura.bare_extraction(tree, url=url, fast=fast, **TRAFILATURA_OPTIONS)
     if document is None or not (document.text or "").strip():
         return None
     # trafilatura's own extract() returns NFC; bare_extraction does not.

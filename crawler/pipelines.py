@@ -7,6 +7,7 @@ keeps downloading. Database writes run in a thread, one transaction per small ba
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -42,6 +43,7 @@ class ArchivePipeline:
         options = Options(
             relevance_threshold=settings.getfloat("NEWSARCHIVE_RELEVANCE_THRESHOLD"),
             min_words=settings.getint("NEWSARCHIVE_MIN_WORDS"),
+            fast_extraction=settings.getbool("NEWSARCHIVE_FAST_EXTRACTION"),
         )
         workers = settings.getint("NEWSARCHIVE_EXTRACT_WORKERS") or os.cpu_count() or 1
         pipeline = cls(settings.get("NEWSARCHIVE_DB"), options, workers, settings.getint("NEWSARCHIVE_BATCH_SIZE"), crawler.stats)
@@ -50,7 +52,7 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         outlet: registry.Outlet = self.crawler.spider.outlet
-        self.options = Options(self.options.relevance_threshold, self.options.min_words, outlet.boilerplate_patterns)
+        self.options = dataclasses.replace(self.options, boilerplate_patterns=outlet.boilerplate_patterns)
         # spawn, not fork: forking a process that runs the reactor and DB pools is unsafe.
         self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
 

@@ -28,6 +28,7 @@ class Options:
     relevance_threshold: float
     min_words: int
     boilerplate_patterns: tuple[re.Pattern[str], ...] = ()
+    fast_extraction: bool = False
 
 
 @dataclass
@@ -42,7 +43,7 @@ def process_page(page: Page, options: Options) -> Processed:
     if looks_binary(page.body):
         return Processed("not_article", message="binary content")
     html, _ = decode_html(page.body, page.content_type)
-    extracted = extract(html, page.url, page.hints)
+    extracted = extract(html, page.url, page.hints, fast=options.fast_extraction)
     if extracted is None:
         return Processed("not_article", message="no main text")
     cleaned = clean(extracted.text, extracted.title, options.boilerplate_patterns)

@@ -31,6 +31,8 @@ NEWSARCHIVE_SITEMAP_MAX_DEPTH = 3
 NEWSARCHIVE_RELEVANCE_THRESHOLD = 0.5
 # Pages with fewer words of clean text are recorded as not articles.
 NEWSARCHIVE_MIN_WORDS = 40
+# trafilatura's fast mode: ~11% more pages/s, at a cost in recall (README, extraction quality).
+NEWSARCHIVE_FAST_EXTRACTION = False
 # Worker processes running extraction off the reactor (0: one per core).
 NEWSARCHIVE_EXTRACT_WORKERS = 0
 # Pages written per database transaction: small, so a killed crawl loses little.
