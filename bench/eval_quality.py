@@ -235,6 +235,10 @@ def _accuracies(hits: Counter, pages: int) -> dict[str, float]:
     return {f"{field_name}_accuracy": round(hits[field_name] / pages, 3) for field_name in ("title", "authors", "date")}
 
 
+def confusion(label: bool, predicted: bool) -> str:
+    return ("tp" if predicted else "fn") if label else ("fp" if predicted else "tn")
+
+
 def relevance_set(root: Path, threshold: float = RELEVANCE_THRESHOLD) -> dict:
     """Relevance precision/recall and language accuracy per language on the labelled set, with the
     language identified from the text alone (no page hint), as for a page that declares none."""
@@ -245,7 +249,7 @@ def relevance_set(root: Path, threshold: float = RELEVANCE_THRESHOLD) -> dict:
             item = json.loads(line)
             language = detect_language(item["text"])
             predicted = relevance(item["title"], item["text"], language, threshold).is_relevant
-            outcome = {(True, True): "tp", (False, True): "fp", (True, False): "fn", (False, False): "tn"}[(item["label"], predicted)]
+            outcome = confusion(item["label"], predicted)
             for lang in (path.stem, "all"):
                 counts[lang][outcome] += 1
                 counts[lang]["language_ok"] += language == path.stem
@@ -303,7 +307,7 @@ def corpus_relevance(corpus: Path, positives_file: Path) -> dict:
         if record is None:
             continue
         name = str(path.relative_to(corpus))
-        outcome = {(True, True): "tp", (False, True): "fp", (True, False): "fn", (False, False): "tn"}[(name in positives, record["is_relevant"])]
+        outcome = confusion(name in positives, record["is_relevant"])
         counts[outcome] += 1
         if outcome in ("fp", "fn"):
             wrong.append(f"{outcome} {name}: {record['title']}")
