@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import trafilatura  # noqa: E402
 from lxml import html as lxml_html  # noqa: E402
 
+from bench.corpus import CORPUS as DEFAULT_CORPUS, manifest_languages  # noqa: E402
 from bench.seed_pages import MARKERS as SEED_MARKERS, seed_pages  # noqa: E402
 from crawler.classify import detect_language, relevance  # noqa: E402
 from crawler.clean import clean  # noqa: E402
@@ -168,7 +169,7 @@ def htmldate_set(root: Path) -> dict:
 def fundus_set(root: Path, manifest: Path) -> dict:
     """Body shingle F1 (gold: summary, section headlines and paragraphs), and exact title, authors
     and publication day, per language. Each publisher's gold versions match its pages in date order."""
-    languages = _manifest_languages(manifest)
+    languages = manifest_languages(manifest)
     bodies: dict[str, dict[str, list]] = {"ours": defaultdict(list), "trafilatura": defaultdict(list)}
     fields: dict[str, dict[str, Counter]] = {"ours": defaultdict(Counter), "trafilatura": defaultdict(Counter)}
     for gold_file in sorted(root.glob("test_data/*/*.json")):
@@ -188,15 +189,6 @@ def fundus_set(root: Path, manifest: Path) -> dict:
 
 
 REPORTED_LANGUAGES = ("all", "pt", "fr", "en", "es")
-
-
-def _manifest_languages(manifest: Path) -> dict[str, str]:
-    languages = {}
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        columns = line.split("\t")
-        if len(columns) > 6:
-            languages[columns[0].rsplit("/", 1)[-1]] = columns[6]
-    return languages
 
 
 def _fundus_body(body: dict) -> str:
@@ -314,9 +306,6 @@ def corpus_relevance(corpus: Path, positives_file: Path) -> dict:
     negatives = counts["tn"] + counts["fp"]
     return {"articles": sum(counts.values()), "flagged": counts["tp"] + counts["fp"], "false_positives": counts["fp"],
             "missed": counts["fn"], "negative_accuracy": round(counts["tn"] / negatives, 4) if negatives else 1.0, "errors": wrong}
-
-
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 def report(corpus: Path = DEFAULT_CORPUS) -> dict:

@@ -19,14 +19,16 @@ from crawler import outlets as registry
 from crawler.items import PageItem, UrlOutcome
 from crawler.process import Options, Processed, process_page
 from db.archive import PageResult, store_batch
+from db.dedup import DedupConfig
 from db.session import session_factory, shared_engine
 from db.models import utcnow
 
 
 class ArchivePipeline:
-    def __init__(self, db_url: str, options: Options, workers: int, batch_size: int, stats) -> None:
+    def __init__(self, db_url: str, options: Options, dedup: DedupConfig, workers: int, batch_size: int, stats) -> None:
         self.db_url = db_url
         self.options = options
+        self.dedup = dedup
         self.workers = workers
         self.batch_size = batch_size
         self.stats = stats
@@ -46,7 +48,7 @@ class ArchivePipeline:
             fast_extraction=settings.getbool("NEWSARCHIVE_FAST_EXTRACTION"),
         )
         workers = settings.getint("NEWSARCHIVE_EXTRACT_WORKERS") or os.cpu_count() or 1
-        pipeline = cls(settings.get("NEWSARCHIVE_DB"), options, workers, settings.getint("NEWSARCHIVE_BATCH_SIZE"), crawler.stats)
+        pipeline = cls(settings.get("NEWSARCHIVE_DB"), options, DedupConfig.from_settings(settings.get), workers, settings.getint("NEWSARCHIVE_BATCH_SIZE"), crawler.stats)
         pipeline.crawler = crawler
         return pipeline
 
@@ -65,7 +67,7 @@ class ArchivePipeline:
             self.stats.inc_value(f"extract/{processed.outcome}")
             state = _state(item.state_url, item.page.outlet_id, "page", processed.outcome, item.http_status,
                            processed.message, item.etag, item.last_modified, lastmod=item.lastmod)
-            self.results.append(PageResult(state, processed.record))
+            self.results.append(PageResult(state, processed.record, processed.features))
         if len(self.results) + len(self.outcomes) >= self.batch_size:
             await self._flush()
         return item
@@ -79,7 +81,7 @@ class ArchivePipeline:
 
     def _write(self, results: list[PageResult], outcomes: list[dict[str, Any]]) -> None:
         with session_factory(shared_engine(self.db_url), write=True).begin() as session:
-            counts = store_batch(session, results, outcomes)
+            counts = store_batch(session, results, outcomes, self.dedup)
         for name, count in counts.items():
             self.stats.inc_value(f"archive/{name}", count)
 

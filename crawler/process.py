@@ -8,7 +8,7 @@ from typing import Any
 
 from crawler.classify import detect_language, relevance
 from crawler.clean import clean
-from crawler.dedup import article_key, content_hash
+from crawler.dedup import Features, article_key, canonical_url, content_hash, features, same_site
 from crawler.encoding import decode_html, looks_binary
 from crawler.extract import Hints, extract
 
@@ -37,6 +37,7 @@ class Processed:
     record: dict[str, Any] | None = None
     message: str | None = None
     removed_lines: list[str] = field(default_factory=list)
+    features: Features | None = None
 
 
 def process_page(page: Page, options: Options) -> Processed:
@@ -68,9 +69,20 @@ def process_page(page: Page, options: Options) -> Processed:
         "is_relevant": topic.is_relevant,
         "topic_score": topic.score,
         "topic_terms": topic.terms,
-        "source_url": cleaned.source_url,
+        "source_url": credited_url(page.url, cleaned.source_url, extracted.canonical_href),
         "image_url": extracted.image_url,
         "tags": extracted.tags,
         "site_name": extracted.site_name,
     }
-    return Processed("article" if topic.is_relevant else "off_topic", record, removed_lines=cleaned.removed)
+    return Processed("article" if topic.is_relevant else "off_topic", record, removed_lines=cleaned.removed,
+                     features=features(extracted.title, cleaned.text, language))
+
+
+def credited_url(page_url: str, credit: str | None, rel_canonical: str | None) -> str | None:
+    """The original a copy credits, in canonical form: a "Fonte:" line's URL, else a rel=canonical
+    that points to another site (syndication partners declare the original that way)."""
+    if credit:
+        return canonical_url(credit)
+    if rel_canonical and rel_canonical.startswith(("http://", "https://")) and not same_site(rel_canonical, page_url):
+        return canonical_url(rel_canonical)
+    return None

@@ -40,6 +40,20 @@ NEWSARCHIVE_BATCH_SIZE = 25
 # Crawl run this crawler reports into (set by `newsarchive crawl`; None: the crawler opens its own).
 NEWSARCHIVE_RUN_ID = None
 
+# --- dedup (thresholds chosen on bench/dedup_pairs.py; change them, then `newsarchive dedup --rebuild`) ---
+# Near duplicate: estimated Jaccard similarity of word 5-shingles at or above this (plateau 0.3-0.4 on the set).
+NEWSARCHIVE_NEARDUP_JACCARD = 0.4
+# ... or the shorter text this much contained in the longer: a truncated copy (plateau 0.5-0.7).
+NEWSARCHIVE_NEARDUP_CONTAINMENT = 0.7
+# Texts with fewer shingles than this are only duplicates by Jaccard, never by containment.
+NEWSARCHIVE_NEARDUP_MIN_SHINGLES = 20
+# Articles published further apart than this many days are different stories.
+NEWSARCHIVE_STORY_WINDOW_DAYS = 3.0
+# Same story: Dice overlap of names when one figure agrees (halved when two or more agree).
+NEWSARCHIVE_STORY_NAMES = 0.4
+# Same story when no figure agrees and one article gives none: Dice overlap of names (plateau 0.6-0.8).
+NEWSARCHIVE_STORY_NAMES_ALONE = 0.7
+
 # --- politeness ---
 # Who we are: product, version and where to read about it.
 USER_AGENT = f"newsarchive/{__version__} (+https://github.com/newsarchive/newsarchive)"

@@ -96,6 +96,24 @@ OFF_TOPIC = {
                          "Bate los huevos, el azúcar y la zanahoria durante {k} minutos.",
                          "La aplicación de mensajería incorpora un asistente que resume chats."]},
 }
+# Sentences of its language's pool one article uses: half of the 8 on-topic ones, 3 of the 4 off-topic ones.
+SENTENCES_PER_ARTICLE = {8: 4, 4: 3}
+# A sentence of its own in every paragraph: people, places and counts that no other article shares.
+QUOTES = {
+    "pt": "{first} {last}, {role}, citou {q1} clientes em {city} e {q2} projetos previstos para {month}.",
+    "fr": "{first} {last}, {role}, a cité {q1} clients à {city} et {q2} projets prévus pour {month}.",
+    "en": "{first} {last}, {role}, cited {q1} customers in {city} and {q2} projects planned for {month}.",
+    "es": "{first} {last}, {role}, citó {q1} clientes en {city} y {q2} proyectos previstos para {month}.",
+}
+FIRST_NAMES = ["Ana", "Bruno", "Camille", "Diego", "Elena", "Fatima", "Gabriel", "Hana", "Igor", "Julia", "Karim",
+               "Lucia", "Marc", "Nadia", "Omar", "Paula", "Rafael", "Sofia", "Tomas", "Yuki"]
+LAST_NAMES = ["Almeida", "Bernard", "Castro", "Dubois", "Esteves", "Fontaine", "Garcia", "Haddad", "Ito", "Jansen",
+              "Klein", "Lopes", "Moreau", "Navarro", "Okafor", "Pereira", "Quintana", "Rossi", "Silva", "Tanaka"]
+ROLES = ["CFO", "CTO", "COO", "VP", "EVP", "SVP"]
+CITIES = ["Campinas", "Lyon", "Austin", "Sevilla", "Recife", "Nantes", "Denver", "Bilbao", "Curitiba", "Lille",
+          "Phoenix", "Valencia", "Fortaleza", "Toulouse", "Atlanta", "Málaga"]
+MONTHS = ["01/2026", "02/2026", "03/2026", "04/2026", "05/2026", "06/2026", "07/2026", "08/2026", "09/2026",
+          "10/2026", "11/2026", "12/2026"]
 PHONES = ["Galaxy S25", "iPhone 17", "Pixel 10", "Moto G85"]
 LANGUAGES = tuple(RELEVANT)
 EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -123,13 +141,23 @@ def article(number: int, *, language: str | None = None, relevant: bool | None =
              "y": rng.randint(2025, 2030), "phone": rng.choice(PHONES)}
     pool = (RELEVANT if relevant else OFF_TOPIC)[language]
     title = rng.choice(pool["titles"]).format(**facts)
-    # Distinct paragraphs, as in real articles (extractors drop repeated ones).
-    orderings = list(permutations(range(len(pool["sentences"])), 3))
+    # Each article tells its own half of the sentences, so that two articles share no more text
+    # than two real ones do (the dedup stage must not see them as copies); paragraphs are
+    # distinct, as in real articles (extractors drop repeated ones).
+    chosen = rng.sample(range(len(pool["sentences"])), SENTENCES_PER_ARTICLE.get(len(pool["sentences"]), 3))
+    orderings = list(permutations(chosen, 3))
     rng.shuffle(orderings)
-    body = [" ".join(pool["sentences"][i].format(**facts) for i in order) for order in orderings[:paragraphs]]
+    body = [" ".join([*(pool["sentences"][i].format(**facts) for i in order), _quote(rng, language)])
+            for order in orderings[:paragraphs]]
     published = EPOCH + timedelta(minutes=37 * number + rng.randint(0, 30))
     slug = f"{slugify(title)[:60].rstrip('-')}-{number}"
     return SyntheticArticle(number, language, relevant, title, "\n".join(body), published, slug)
+
+
+def _quote(rng: random.Random, language: str) -> str:
+    return QUOTES[language].format(first=rng.choice(FIRST_NAMES), last=rng.choice(LAST_NAMES), role=rng.choice(ROLES),
+                                   q1=rng.randint(11, 99), city=rng.choice(CITIES), q2=rng.randint(11, 99),
+                                   month=rng.choice(MONTHS))
 
 
 def slugify(text: str) -> str:

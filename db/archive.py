@@ -1,4 +1,4 @@
-"""Storing a batch of processed pages: one transaction, articles and URL state together."""
+"""Storing a batch of processed pages: one transaction, articles, URL state and dedup together."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from crawler.dedup import Features, features
+
+from .dedup import DedupConfig, lock_writers, resolve
 from .models import Article
 from .store import insert_articles, record_urls
 
@@ -20,36 +23,35 @@ REFRESHED = ("url", "title", "authors", "modified_at", "language", "description"
 
 @dataclass
 class PageResult:
-    """A processed page ready to store: `record` is None for pages that are not articles."""
+    """A processed page ready to store: `record` and `features` are None for pages that are not articles."""
 
     state: dict[str, Any]
     record: dict[str, Any] | None
+    features: Features | None = None
 
 
-def store_batch(session: Session, results: Sequence[PageResult], outcomes: Sequence[dict[str, Any]]) -> Counter:
-    """Store a batch: new articles in two multi-row inserts (originals, then the batch's own
-    copies of them), pages already in the archive one by one (rare: a changed article)."""
+def store_batch(session: Session, results: Sequence[PageResult], outcomes: Sequence[dict[str, Any]],
+                config: DedupConfig | None = None) -> Counter:
+    """Store a batch: new articles in one multi-row insert, pages already in the archive one by one
+    (rare: a changed article), then dedup over the new and changed ones."""
+    lock_writers(session)
     counts: Counter = Counter()
-    records = {r.record["canonical_url"]: r.record for r in results if r.record is not None}
-    originals = _originals(session, {record["content_hash"] for record in records.values()})
-    first, copies = [], []
-    for record in records.values():
-        known = originals.get(record["content_hash"])
-        if known is None:
-            originals[record["content_hash"]] = (None, record["canonical_url"])
-            first.append(record)
-        elif known[1] != record["canonical_url"]:
-            copies.append(record)
-    ids = insert_articles(session, [r | {"duplicate_of_id": originals[r["content_hash"]][0]} for r in first])
-    for record in first:
-        if record["canonical_url"] in ids:
-            originals[record["content_hash"]] = (ids[record["canonical_url"]], record["canonical_url"])
-    ids |= insert_articles(session, [r | {"duplicate_of_id": originals[r["content_hash"]][0]} for r in copies])
-    counts["inserted"] = sum(1 for r in first if r["canonical_url"] in ids)
-    counts["duplicate"] = sum(1 for r in copies if r["canonical_url"] in ids)
-    for url, record in records.items():
+    pages = {r.record["canonical_url"]: r for r in results if r.record is not None}
+    ids = insert_articles(session, [page.record for page in pages.values()])
+    new = set(ids.values())
+    changed = {ids[url]: page.features for url, page in pages.items() if url in ids}
+    for url, page in pages.items():
         if url not in ids:
-            ids[url] = _refresh(session, record, counts)
+            ids[url], was_changed = _refresh(session, page.record)
+            counts["updated" if was_changed else "unchanged"] += 1
+            if was_changed:
+                changed[ids[url]] = page.features
+    by_id = {ids[url]: page.record for url, page in pages.items()}
+    computed = {i: f or features(by_id[i].get("title"), by_id[i]["text"], by_id[i].get("language")) for i, f in changed.items()}
+    counts += resolve(session, computed, config or DedupConfig.defaults())
+    copies = len(session.scalars(select(Article.id).where(Article.id.in_(new), Article.duplicate_of_id.is_not(None))).all())
+    counts["duplicate"] += copies
+    counts["inserted"] += len(new) - copies
     for result in results:
         if result.record is not None:
             result.state["article_id"] = ids[result.record["canonical_url"]]
@@ -57,28 +59,14 @@ def store_batch(session: Session, results: Sequence[PageResult], outcomes: Seque
     return counts
 
 
-def _originals(session: Session, hashes: set[str]) -> dict[str, tuple[int | None, str]]:
-    """content_hash -> (id, canonical_url) of the earliest original with that text."""
-    if not hashes:
-        return {}
-    rows = session.execute(
-        select(Article.content_hash, Article.id, Article.canonical_url)
-        .where(Article.content_hash.in_(hashes), Article.duplicate_of_id.is_(None)).order_by(Article.id.desc())
-    ).all()
-    return {content_hash: (article_id, url) for content_hash, article_id, url in rows}
-
-
-def _refresh(session: Session, record: dict[str, Any], counts: Counter) -> int:
-    """A page already archived: update the row when its text changed."""
+def _refresh(session: Session, record: dict[str, Any]) -> tuple[int, bool]:
+    """A page already archived: update the row when its text changed; (id, whether it changed)."""
     existing_id, existing_hash = session.execute(
         select(Article.id, Article.content_hash).where(Article.canonical_url == record["canonical_url"])
     ).one()
     if existing_hash != record["content_hash"]:
         session.execute(update(Article).where(Article.id == existing_id).values({k: record[k] for k in REFRESHED if k in record}))
-        counts["updated"] += 1
-    else:
-        counts["unchanged"] += 1
-    return existing_id
+    return existing_id, existing_hash != record["content_hash"]
 
 
 def _last_per_url(states: list[dict[str, Any]]) -> list[dict[str, Any]]:

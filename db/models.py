@@ -12,12 +12,14 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -169,6 +171,40 @@ class UrlState(Base):
     fetch_count: Mapped[int] = mapped_column(Integer, default=0)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ArticleSignature(Base):
+    """What dedup keeps of each article: its MinHash and story fingerprint (see crawler/dedup.py, crawler/story.py)."""
+
+    __tablename__ = "article_signatures"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)
+    shingles: Mapped[int] = mapped_column(Integer)
+    names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    figures: Mapped[list[str]] = mapped_column(JSON, default=list)
+    story_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NearDupKey(Base):
+    """The persisted LSH index: one row per MinHash band and opening anchor of each article."""
+
+    __tablename__ = "neardup_keys"
+    __table_args__ = (Index("ix_neardup_keys_article_id", "article_id"), {"sqlite_with_rowid": False})
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+
+
+class StoryKey(Base):
+    """The story index: one row per name and figure of each article, with its day, for time-bounded lookups."""
+
+    __tablename__ = "story_keys"
+    __table_args__ = (Index("ix_story_keys_article_id", "article_id"), {"sqlite_with_rowid": False})
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
 
 
 # What became of a URL the last time it was fetched (`url_state.outcome`).

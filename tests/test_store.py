@@ -129,15 +129,16 @@ def test_store_batch_marks_exact_copies_and_refreshes_changed_pages(archive):
 
     outlet = _outlet_ids(archive)["olhardigital"]
     original = article_row(1, outlet)
+    later = original["published_at"] + timedelta(hours=2)
 
     def page(row):
         return PageResult({"url": row["canonical_url"], "outlet_id": outlet, "outcome": "article"}, dict(row))
 
-    copy_in_batch = article_row(1, outlet, url="https://copy.example/a/", canonical_url="https://copy.example/a/")
+    copy_in_batch = article_row(1, outlet, url="https://copy.example/a/", canonical_url="https://copy.example/a/", published_at=later)
     with session_factory(archive, write=True).begin() as session:
         counts = store_batch(session, [page(original), page(copy_in_batch)], [])
     assert (counts["inserted"], counts["duplicate"]) == (1, 1)
-    later_copy = article_row(1, outlet, url="https://copy.example/b/", canonical_url="https://copy.example/b/")
+    later_copy = article_row(1, outlet, url="https://copy.example/b/", canonical_url="https://copy.example/b/", published_at=later)
     changed = article_row(1, outlet, text="Texto revisto.", content_hash="f" * 64)
     with session_factory(archive, write=True).begin() as session:
         counts = store_batch(session, [page(later_copy), page(changed)], [])
