@@ -31,9 +31,13 @@ import trafilatura  # noqa: E402
 from lxml import html as lxml_html  # noqa: E402
 
 from bench.corpus import CORPUS as DEFAULT_CORPUS, manifest_languages  # noqa: E402
+from bench.dedup_pairs import pairs as dedup_pairs  # noqa: E402
 from bench.seed_pages import MARKERS as SEED_MARKERS, seed_pages  # noqa: E402
 from crawler.classify import detect_language, relevance  # noqa: E402
 from crawler.clean import clean  # noqa: E402
+from crawler.dedup import content_hash, features, is_near_duplicate  # noqa: E402
+from crawler.story import same_story  # noqa: E402
+from db.dedup import DedupConfig  # noqa: E402
 from crawler.encoding import decode_html  # noqa: E402
 from crawler.extract import extract  # noqa: E402
 from crawler.process import Options, Page, process_page  # noqa: E402
@@ -308,6 +312,31 @@ def corpus_relevance(corpus: Path, positives_file: Path) -> dict:
             "missed": counts["fn"], "negative_accuracy": round(counts["tn"] / negatives, 4) if negatives else 1.0, "errors": wrong}
 
 
+def dedup_set() -> dict:
+    """Duplicate and story precision/recall on the labelled pairs of bench/dedup_pairs.py, with the
+    archive's rules and default thresholds: a copy is an exact hash match or an LSH candidate the
+    MinHash estimate confirms; a story is a copy or a fingerprint match within the time window."""
+    config = DedupConfig.defaults()
+    counts: dict[str, Counter] = {"duplicates": Counter(), "stories": Counter()}
+    per_kind: dict[str, Counter] = defaultdict(Counter)
+    errors, cache = [], {}
+    for pair in dedup_pairs():
+        a, b = (cache.setdefault((t.id, t.text), features(t.title, t.text, t.language)) for t in (pair.a, pair.b))
+        duplicate = content_hash(pair.a.text) == content_hash(pair.b.text) or is_near_duplicate(a.signature, b.signature, config.near)
+        story = duplicate or same_story(a.fingerprint, pair.a.published, b.fingerprint, pair.b.published, config.story)
+        for name, label, predicted in (("duplicates", pair.duplicate, duplicate), ("stories", pair.story, story)):
+            outcome = confusion(label, predicted)
+            counts[name][outcome] += 1
+            per_kind[pair.kind][f"{name}_right"] += label == predicted
+            if outcome in ("fp", "fn"):
+                errors.append(f"{name} {outcome} {pair.kind}: {pair.a.id} / {pair.b.id}")
+        per_kind[pair.kind]["pairs"] += 1
+    return {**{name: prf(c) | {"pairs": sum(c.values())} for name, c in counts.items()},
+            "kinds": {kind: {"pairs": c["pairs"], "duplicates_accuracy": round(c["duplicates_right"] / c["pairs"], 3),
+                             "stories_accuracy": round(c["stories_right"] / c["pairs"], 3)} for kind, c in sorted(per_kind.items())},
+            "errors": errors}
+
+
 def report(corpus: Path = DEFAULT_CORPUS) -> dict:
     benchmarks = corpus / "benchmarks"
     return {
@@ -317,6 +346,7 @@ def report(corpus: Path = DEFAULT_CORPUS) -> dict:
         "fundus_set": fundus_set(benchmarks / "fundus", corpus / "MANIFEST.tsv"),
         "htmldate_set_dates_ours": htmldate_set(benchmarks / "htmldate"),
         "relevance_set": relevance_set(Path(__file__).with_name("relevance")),
+        "dedup_set": dedup_set(),
         "corpus_relevance": corpus_relevance(corpus, Path(__file__).with_name("relevance") / "corpus_positives.txt"),
     }
 

@@ -16,11 +16,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from crawler import __version__, settings
 from crawler.export import FIELDS, FORMATS, ExportError, export
 from db import migrate, queries
+from db.models import Article
 from db.search_query import QueryError
 from db.session import ArchiveError, display_url, first_line, redact, session_factory
 
@@ -172,7 +173,7 @@ class _progress:
 
     def __enter__(self):
         self.bar.start()
-        return lambda: self.bar.advance(self.task)
+        return lambda steps=1: self.bar.advance(self.task, steps)
 
     def __exit__(self, *exc_info) -> None:
         self.bar.stop()
@@ -235,6 +236,33 @@ def stats_command(db: DbOption = settings.NEWSARCHIVE_DB) -> None:
         table.add_row(row["slug"], str(row["articles"]), str(row["relevant"]), str(row["duplicates"]), last,
                       row["last_status"] or "-", str(row["last_new"] or 0), str(row["last_errors"] or 0))
     out_console.print(table)
+
+
+@app.command("dedup")
+def dedup_command(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Recompute hashes, copies and stories over the whole archive.")] = False,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", "-s", metavar="NAME=VALUE",
+                                                      help="Override a threshold of crawler/settings.py for this rebuild.")] = None,
+    db: DbOption = settings.NEWSARCHIVE_DB,
+) -> None:
+    """How the archive deduplicates; with --rebuild, recompute it all first (after a threshold change)."""
+    from db import dedup
+
+    engine = open_db(db)
+    overrides = _parse_overrides(set_ or [])
+    config = dedup.DedupConfig.from_settings(lambda name: overrides.get(name, getattr(settings, name)))
+    if rebuild:
+        with session_factory(engine).begin() as session:
+            total = session.scalar(select(func.count()).select_from(Article)) or 0
+        with _progress("dedup", total) as tick, session_factory(engine, write=True).begin() as session:
+            counts = dedup.rebuild(session, config, on_progress=tick)
+        notice(f"rebuilt dedup over {counts['articles']} articles ({counts['rehashed']} rehashed)")
+    with session_factory(engine).begin() as session:
+        found = dedup.summary(session)
+    out_console.print(f"{found['articles']} articles: {found['copies']} copies of {found['originals_copied']} originals; "
+                      f"{found['stories']} stories, {found['stories_linked']} of them told more than once"
+                      + (f"; {found['unindexed']} not indexed yet (run `newsarchive dedup --rebuild`)" if found["unindexed"] else ""),
+                      markup=False, highlight=False)
 
 
 OutletsFileOption = Annotated[Optional[Path], typer.Option("--outlets", metavar="FILE", help="Outlet registry (TOML); default: the shipped one.")]

@@ -202,7 +202,7 @@ def rebuild(session: Session, config: DedupConfig, batch: int = 500, on_progress
     session.execute(update(Article).values(duplicate_of_id=None, story_id=None))
     ids = list(session.scalars(select(Article.id).order_by(Article.id)))
     counts: Counter = Counter()
-    for done, chunk in enumerate(_chunks(ids, batch)):
+    for chunk in _chunks(ids, batch):
         rows = session.execute(select(Article.id, Article.title, Article.text, Article.language, Article.content_hash)
                                .where(Article.id.in_(chunk))).all()
         for row in rows:
@@ -212,9 +212,23 @@ def rebuild(session: Session, config: DedupConfig, batch: int = 500, on_progress
                 counts["rehashed"] += 1
         counts += resolve(session, {row.id: features(row.title, row.text, row.language) for row in rows}, config)
         if on_progress:
-            on_progress(min(len(ids), (done + 1) * batch), len(ids))
+            on_progress(len(chunk))
     counts["articles"] = len(ids)
     return counts
+
+
+def summary(session: Session) -> dict[str, int]:
+    """How much the archive deduplicates: articles, copies, originals with copies, stories."""
+    stories = select(Article.story_id, func.count().label("size")).group_by(Article.story_id).subquery()
+    return {
+        "articles": session.scalar(select(func.count()).select_from(Article)) or 0,
+        "copies": session.scalar(select(func.count(Article.duplicate_of_id))) or 0,
+        "originals_copied": session.scalar(select(func.count(func.distinct(Article.duplicate_of_id)))) or 0,
+        "stories": session.scalar(select(func.count(stories.c.story_id))) or 0,
+        "stories_linked": session.scalar(select(func.count()).select_from(stories).where(stories.c.size > 1)) or 0,
+        "unindexed": session.scalar(select(func.count()).select_from(Article).where(
+            ~select(ArticleSignature.article_id).where(ArticleSignature.article_id == Article.id).exists())) or 0,
+    }
 
 
 def _day(moment: datetime) -> int:
