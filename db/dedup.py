@@ -17,6 +17,7 @@ crawls storing copies of one text at once cannot both believe theirs is the orig
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -109,22 +110,47 @@ def near_duplicates(session: Session, signatures: dict[int, Signature], threshol
     the batch's LSH keys, then the MinHash estimate on the candidates. Ids in `signatures` that are
     archived already (being re-indexed) never match themselves."""
     owners: dict[int, set[int]] = defaultdict(set)
-    for key, article_id in _in_chunks(session, lambda chunk: select(NearDupKey.key, NearDupKey.article_id).where(NearDupKey.key.in_(chunk)),
-                                      {key for s in signatures.values() for key in s.keys}):
-        owners[key].add(article_id)
-    candidates = {i: {owner for key in s.keys for owner in owners.get(key, ())} - {i} for i, s in signatures.items()}
-    stored = _signatures(session, set().union(*candidates.values()) - signatures.keys()) | signatures
-    return {i: {c for c in found if confirmed(signatures[i], stored[c], thresholds)} for i, found in candidates.items()}
+    for key, owner in _by_values(session, NEARDUP_KEY_OWNERS, {key for found in signatures.values() for key in found.keys}):
+        owners[key].add(owner)
+    candidates: dict[int, set[int]] = {}
+    for article_id, found in signatures.items():
+        shared = owners.keys() & found.keys
+        if shared:
+            candidates[article_id] = set().union(*(owners[key] for key in shared)) - {article_id}
+    wanted = set().union(*candidates.values()) - signatures.keys() if candidates else set()
+    stored = {owner: Signature(minhash, shingles, ()) for owner, minhash, shingles in _by_values(session, SIGNATURES, wanted)}
+    stored |= signatures
+    return {i: {c for c in candidates.get(i, ()) if confirmed(signatures[i], stored[c], thresholds)} for i in signatures}
+
+
+# The hot path of every check, straight through the driver: the values travel as one parameter
+# (a JSON array on SQLite, an array on PostgreSQL), because an IN list of thousands of bound
+# values costs more to build than the index lookups themselves.
+NEARDUP_KEY_OWNERS = {
+    "sqlite": "SELECT k.key, k.article_id FROM json_each(?) AS j JOIN neardup_keys AS k ON k.key = j.value",
+    "postgresql": "SELECT key, article_id FROM neardup_keys WHERE key = ANY(%s::bigint[])",
+}
+SIGNATURES = {
+    "sqlite": "SELECT s.article_id, s.minhash, s.shingles FROM json_each(?) AS j JOIN article_signatures AS s ON s.article_id = j.value",
+    "postgresql": "SELECT article_id, minhash, shingles FROM article_signatures WHERE article_id = ANY(%s::bigint[])",
+}
+
+
+def _by_values(session: Session, queries: dict[str, str], values: Iterable[int]) -> list[tuple[Any, ...]]:
+    ordered = sorted(values)
+    if not ordered:
+        return []
+    dialect = session.get_bind().dialect.name
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(queries[dialect], (ordered if dialect == "postgresql" else json.dumps(ordered),))
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def _near_duplicates(session: Session, indexed: dict[int, Features], thresholds: NearDupThresholds) -> dict[int, set[int]]:
     return defaultdict(set, near_duplicates(session, {i: f.signature for i, f in indexed.items()}, thresholds))
-
-
-def _signatures(session: Session, ids: set[int]) -> dict[int, Signature]:
-    rows = _in_chunks(session, lambda chunk: select(ArticleSignature.article_id, ArticleSignature.minhash, ArticleSignature.shingles)
-                      .where(ArticleSignature.article_id.in_(chunk)), ids)
-    return {row.article_id: Signature(row.minhash, row.shingles, ()) for row in rows}
 
 
 def _same_hash(session: Session, ids: Iterable[int]) -> dict[int, set[int]]:
