@@ -83,7 +83,7 @@ def same_story(a: Fingerprint, a_time: datetime, b: Fingerprint, b_time: datetim
 
 
 def _specific(figure: str) -> bool:
-    """Two significant digits (13 bilhões is 1.3e+10, 49%), not a round 4 GW (4e+09) or 10%."""
+    """More than one significant digit (13 bilhões is 1.3e+10, 49%), not a round 4 GW (4e+09) or 10%."""
     mantissa = figure.split(":", 1)[1].split("e", 1)[0]
     return len(mantissa.replace(".", "").strip("0")) > 1
 
@@ -145,8 +145,9 @@ def _number(raw: str, decimal: str) -> float | None:
 
 
 def _round(value: float) -> str:
-    """Two significant digits: "14,7 bilhões" and "nearly $15 billion" should not split a story."""
-    return f"{value:.2g}"
+    """Three significant digits: 351,000 and 353,000 GPUs are two orders, 11,9 and 11.900 one amount.
+    (A translation that rounds, "nearly $15 billion" for 14,7 bilhões, loses that figure.)"""
+    return f"{value:.3g}"
 
 
 def _key(token: str) -> int:

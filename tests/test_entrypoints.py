@@ -21,16 +21,23 @@ def test_demo_crawls_searches_and_exports_offline(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "crawl run 1" in result.stdout and "demo" in result.stdout
     with sqlite3.connect(tmp_path / "archive.db") as conn:
-        stored, relevant = conn.execute("SELECT count(*), sum(is_relevant) FROM articles").fetchone()
+        stored, relevant = conn.execute("SELECT count(*), sum(is_relevant AND duplicate_of_id IS NULL) FROM articles").fetchone()
+        # partners' copies point at the originals they credit, even the one stamped before its original
+        credited = conn.execute("SELECT copy.url, orig.url FROM articles copy JOIN articles orig ON orig.id = copy.duplicate_of_id").fetchall()
+        # translations are not copies: each is an original, sharing its story
+        translated = conn.execute("SELECT count(DISTINCT language), count(*), count(duplicate_of_id) FROM articles GROUP BY story_id "
+                                  "HAVING count(DISTINCT language) > 1").fetchall()
     exported = sorted((tmp_path / "demo-export").glob("*.txt"))
-    assert stored == 36 and len(exported) == relevant > 0
+    assert stored == 40 and len(exported) == relevant > 0
+    assert len(credited) == 2 and all("/parceiros/" in copy and "/pro/" in orig for copy, orig in credited)
+    assert (2, 2, 0) in translated and len(translated) >= 2
     assert exported[0].name.startswith("000_") and (tmp_path / "demo-export" / "manifest.jsonl").exists()
     assert not any("PUBLICIDADE" in p.read_text(encoding="utf-8") for p in exported)
     # the demo's URLs are stable: a second run is an incremental crawl that adds nothing
     again = subprocess.run([sys.executable, "-m", "crawler.cli", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr[-2000:]
     with sqlite3.connect(tmp_path / "archive.db") as conn:
-        assert conn.execute("SELECT count(*), count(duplicate_of_id) FROM articles").fetchone() == (36, 0)
+        assert conn.execute("SELECT count(*), count(duplicate_of_id) FROM articles").fetchone() == (40, 2)
         assert conn.execute("SELECT articles_new, pages FROM crawl_runs WHERE id = 2").fetchone() == (0, 0)
     assert sorted((tmp_path / "demo-export").glob("*.txt")) == exported
 
