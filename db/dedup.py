@@ -31,6 +31,7 @@ from crawler import settings
 from crawler.dedup import Features, NearDupThresholds, Signature, confirmed, content_hash, features
 from crawler.story import Fingerprint, StoryThresholds, same_story
 
+from . import lsh_index
 from .models import Article, ArticleSignature, NearDupKey, StoryKey
 from .store import insert_statement
 
@@ -99,6 +100,7 @@ def _index(session: Session, indexed: dict[int, Features], story_at: dict[int, d
         for i, f in indexed.items()])
     near_rows = {(key, i) for i, f in indexed.items() for key in f.signature.keys}
     session.execute(insert_statement(session, NearDupKey.__table__), [{"key": k, "article_id": i} for k, i in sorted(near_rows)])
+    lsh_index.remember(session, near_rows)
     story_rows = {(key, _day(story_at[i]), i) for i, f in indexed.items() for key in f.fingerprint.keys()}
     if story_rows:
         session.execute(insert_statement(session, StoryKey.__table__),
@@ -109,27 +111,17 @@ def near_duplicates(session: Session, signatures: dict[int, Signature], threshol
     """For each signature, the archived articles it is a near duplicate of: one indexed lookup of all
     the batch's LSH keys, then the MinHash estimate on the candidates. Ids in `signatures` that are
     archived already (being re-indexed) never match themselves."""
-    owners: dict[int, set[int]] = defaultdict(set)
-    for key, owner in _by_values(session, NEARDUP_KEY_OWNERS, {key for found in signatures.values() for key in found.keys}):
-        owners[key].add(owner)
-    candidates: dict[int, set[int]] = {}
-    for article_id, found in signatures.items():
-        shared = owners.keys() & found.keys
-        if shared:
-            candidates[article_id] = set().union(*(owners[key] for key in shared)) - {article_id}
+    candidates = lsh_index.for_session(session).candidates({i: found.keys for i, found in signatures.items()})
     wanted = set().union(*candidates.values()) - signatures.keys() if candidates else set()
     stored = {owner: Signature(minhash, shingles, ()) for owner, minhash, shingles in _by_values(session, SIGNATURES, wanted)}
     stored |= signatures
-    return {i: {c for c in candidates.get(i, ()) if confirmed(signatures[i], stored[c], thresholds)} for i in signatures}
+    # a candidate without a signature was deleted since the index was read
+    return {i: {c for c in candidates.get(i, ()) if c in stored and confirmed(signatures[i], stored[c], thresholds)}
+            for i in signatures}
 
 
-# The hot path of every check, straight through the driver: the values travel as one parameter
-# (a JSON array on SQLite, an array on PostgreSQL), because an IN list of thousands of bound
-# values costs more to build than the index lookups themselves.
-NEARDUP_KEY_OWNERS = {
-    "sqlite": "SELECT k.key, k.article_id FROM json_each(?) AS j JOIN neardup_keys AS k ON k.key = j.value",
-    "postgresql": "SELECT key, article_id FROM neardup_keys WHERE key = ANY(%s::bigint[])",
-}
+# Signatures of the candidates, straight through the driver: the ids travel as one parameter
+# (a JSON array on SQLite, an array on PostgreSQL), cheaper than an IN list of bound values.
 SIGNATURES = {
     "sqlite": "SELECT s.article_id, s.minhash, s.shingles FROM json_each(?) AS j JOIN article_signatures AS s ON s.article_id = j.value",
     "postgresql": "SELECT article_id, minhash, shingles FROM article_signatures WHERE article_id = ANY(%s::bigint[])",
@@ -223,6 +215,7 @@ def rebuild(session: Session, config: DedupConfig, batch: int = 500, on_progress
     """Recompute hashes, signatures, duplicates and stories over the whole archive, in this
     transaction: the same input gives the same result, whatever the archive held before."""
     lock_writers(session)
+    lsh_index.forget(session.get_bind())
     for table in (NearDupKey, StoryKey, ArticleSignature):
         session.execute(delete(table))
     session.execute(update(Article).values(duplicate_of_id=None, story_id=None))
