@@ -19,6 +19,7 @@ from crawler import outlets as registry
 from crawler.items import PageItem, UrlOutcome
 from crawler.process import Options, Processed, process_page
 from db.archive import PageResult, store_batch
+from db import lsh_index
 from db.dedup import DedupConfig
 from db.session import session_factory, shared_engine
 from db.models import utcnow
@@ -67,7 +68,10 @@ class ArchivePipeline:
             self.stats.inc_value(f"extract/{processed.outcome}")
             state = _state(item.state_url, item.page.outlet_id, "page", processed.outcome, item.http_status,
                            processed.message, item.etag, item.last_modified, lastmod=item.lastmod)
-            self.results.append(PageResult(state, processed.record, processed.features))
+            record = processed.record
+            if record is not None and item.warc:
+                record = record | {"warc_file": item.warc[0], "warc_offset": item.warc[1]}
+            self.results.append(PageResult(state, record, processed.features))
         if len(self.results) + len(self.outcomes) >= self.batch_size:
             await self._flush()
         return item
@@ -80,8 +84,13 @@ class ArchivePipeline:
                 await asyncio.to_thread(self._write, results, outcomes)
 
     def _write(self, results: list[PageResult], outcomes: list[dict[str, Any]]) -> None:
-        with session_factory(shared_engine(self.db_url), write=True).begin() as session:
-            counts = store_batch(session, results, outcomes, self.dedup)
+        engine = shared_engine(self.db_url)
+        try:
+            with session_factory(engine, write=True).begin() as session:
+                counts = store_batch(session, results, outcomes, self.dedup)
+        except BaseException:
+            lsh_index.forget(engine)  # it may hold keys of the batch that was rolled back
+            raise
         for name, count in counts.items():
             self.stats.inc_value(f"archive/{name}", count)
 
