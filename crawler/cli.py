@@ -257,12 +257,7 @@ def dedup_command(
         with _progress("dedup", total) as tick, session_factory(engine, write=True).begin() as session:
             counts = dedup.rebuild(session, config, on_progress=tick)
         notice(f"rebuilt dedup over {counts['articles']} articles ({counts['rehashed']} rehashed)")
-    with session_factory(engine).begin() as session:
-        found = dedup.summary(session)
-    out_console.print(f"{found['articles']} articles: {found['copies']} copies of {found['originals_copied']} originals; "
-                      f"{found['stories']} stories, {found['stories_linked']} of them told more than once"
-                      + (f"; {found['unindexed']} not indexed yet (run `newsarchive dedup --rebuild`)" if found["unindexed"] else ""),
-                      markup=False, highlight=False)
+    _print_dedup_summary(engine)
 
 
 OutletsFileOption = Annotated[Optional[Path], typer.Option("--outlets", metavar="FILE", help="Outlet registry (TOML); default: the shipped one.")]
@@ -299,10 +294,58 @@ def crawl_command(
     verbose: Annotated[bool, typer.Option("--verbose", help="Scrapy's log on stderr.")] = False,
     set_: Annotated[Optional[list[str]], typer.Option("--set", "-s", metavar="NAME=VALUE",
                                                       help="Override a setting of crawler/settings.py (JSON values allowed).")] = None,
+    warc: Annotated[Optional[Path], typer.Option("--warc", metavar="DIR", help="Also write every request and response to WARC files in DIR.")] = None,
     db: DbOption = settings.NEWSARCHIVE_DB,
 ) -> None:
     """Crawl outlets into the archive, with live progress and a summary."""
-    _crawl(db, outlets_file, outlet or [], since, max_pages, verbose, _parse_overrides(set_ or []))
+    overrides = _parse_overrides(set_ or [])
+    if warc is not None:
+        overrides["NEWSARCHIVE_WARC_DIR"] = str(warc.resolve())
+    _crawl(db, outlets_file, outlet or [], since, max_pages, verbose, overrides)
+
+
+def _print_dedup_summary(engine: Engine) -> None:
+    from db import dedup
+
+    with session_factory(engine).begin() as session:
+        found = dedup.summary(session)
+    out_console.print(f"{found['articles']} articles: {found['copies']} copies of {found['originals_copied']} originals; "
+                      f"{found['stories']} stories, {found['stories_linked']} of them told more than once"
+                      + (f"; {found['unindexed']} not indexed yet (run `newsarchive dedup --rebuild`)" if found["unindexed"] else ""),
+                      markup=False, highlight=False)
+
+
+@app.command("reextract")
+def reextract_command(
+    warc_dir: Annotated[Optional[Path], typer.Option("--warc-dir", metavar="DIR", help="Where the WARC files are now, if they were moved.")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", "-s", metavar="NAME=VALUE",
+                                                      help="Override a setting of crawler/settings.py (JSON values allowed).")] = None,
+    db: DbOption = settings.NEWSARCHIVE_DB,
+) -> None:
+    """Rebuild every captured article from its WARC record (no network): text, metadata, relevance, dedup."""
+    from crawler.process import Options
+    from crawler.reextract import reextract
+    from db import dedup
+
+    engine = open_db(db)
+    overrides = _parse_overrides(set_ or [])
+
+    def setting(name: str):
+        return overrides.get(name, getattr(settings, name))
+
+    options = Options(float(setting("NEWSARCHIVE_RELEVANCE_THRESHOLD")), int(setting("NEWSARCHIVE_MIN_WORDS")),
+                      fast_extraction=bool(setting("NEWSARCHIVE_FAST_EXTRACTION")))
+    with session_factory(engine).begin() as session:
+        total = session.scalar(select(func.count()).where(Article.warc_file.is_not(None))) or 0
+    _configure_logging(False)
+    with _progress("reextract", total) as tick:
+        counts = reextract(engine, options, dedup.DedupConfig.from_settings(setting), warc_dir,
+                           int(setting("NEWSARCHIVE_EXTRACT_WORKERS")), on_progress=tick)
+    notice(f"reextracted {counts['reextracted']} of {total} captured articles"
+           + (f"; {counts['no_longer_article']} no longer pass as articles (rows kept)" if counts["no_longer_article"] else "")
+           + (f"; {counts['capture_unreadable']} captures unreadable" if counts["capture_unreadable"] else "")
+           + (f"; {counts['without_capture']} articles have no capture" if counts["without_capture"] else ""))
+    _print_dedup_summary(engine)
 
 
 def _parse_overrides(pairs: list[str]) -> dict:
@@ -320,7 +363,7 @@ def _parse_overrides(pairs: list[str]) -> dict:
 
 def _crawl(db: str, outlets_file, slugs, since, max_pages: int, verbose: bool, overrides: Optional[dict] = None):
     from crawler import outlets as registry
-    from crawler.run import run_crawl
+    from crawler.run import AlreadyRunning, run_crawl
 
     _configure_logging(verbose)
     live = _LiveProgress()
@@ -329,6 +372,10 @@ def _crawl(db: str, outlets_file, slugs, since, max_pages: int, verbose: bool, o
             run_id, results = run_crawl(db, outlets_file, slugs, since, max_pages, overrides, on_progress=live.update)
     except registry.RegistryError as exc:
         fail(str(exc))
+    except AlreadyRunning as exc:
+        # Under cron or a systemd timer an overlapping run is normal, not a failure.
+        notice(f"newsarchive: {exc}")
+        raise typer.Exit(0) from None
     _print_summary(run_id, results)
     return results
 

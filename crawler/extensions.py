@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from contextlib import ExitStack
+
 from scrapy import signals
 from sqlalchemy import update
+
+from db import locks
 
 from db.models import CrawlRun, CrawlRunOutlet, utcnow
 from db.session import session_factory, shared_engine
 from db.store import insert_statement
+
+logger = logging.getLogger(__name__)
 
 COUNTERS = {"pages": "fetch/article_pages", "articles_new": "archive/inserted", "duplicates": "archive/duplicate",
             "off_topic": "extract/off_topic", "errors": "fetch/error"}
@@ -19,6 +26,8 @@ class RunRecorder:
         self.db_url = db_url
         self.run_id = run_id
         self.owns_run = run_id is None
+        self.lock = ExitStack()
+        self.busy = False
 
     @classmethod
     def from_crawler(cls, crawler) -> "RunRecorder":
@@ -31,6 +40,8 @@ class RunRecorder:
         return session_factory(shared_engine(self.db_url), write=True)
 
     def spider_opened(self, spider) -> None:
+        if self.owns_run and not self._lock_outlet(spider):
+            return
         with self._sessions().begin() as session:
             if self.run_id is None:
                 run = CrawlRun(outlets=spider.outlet.slug, status="running")
@@ -40,7 +51,30 @@ class RunRecorder:
             session.execute(insert_statement(session, CrawlRunOutlet.__table__).values(
                 run_id=self.run_id, outlet_id=spider.outlet_id, status="running").on_conflict_do_nothing())
 
+    def _lock_outlet(self, spider) -> bool:
+        """`scrapy crawl` and Scrapyd jobs take the outlet's crawl lock here (`newsarchive crawl`
+        takes it before starting Scrapy); a job that finds it held stops at once."""
+        try:
+            self.lock.enter_context(locks.held(shared_engine(self.db_url), f"crawl:{spider.outlet.slug}"))
+            return True
+        except locks.Busy:
+            self.busy = True
+            logger.warning("%s: another crawl of this outlet is running; nothing to do", spider.outlet.slug)
+            from twisted.internet import reactor
+
+            # not from inside spider_opened: the engine is still opening the spider
+            reactor.callLater(0, self.crawler.engine.close_spider, spider, "busy")
+            return False
+
     def spider_closed(self, spider, reason: str) -> None:
+        if self.busy:
+            return
+        try:
+            self._record_close(spider, reason)
+        finally:
+            self.lock.close()
+
+    def _record_close(self, spider, reason: str) -> None:
         stats = self.crawler.stats
         counters = {column: stats.get_value(key, 0) for column, key in COUNTERS.items()}
         status, message = outlet_status(spider, reason)

@@ -18,6 +18,7 @@ class PageItem:
     etag: str | None = None
     last_modified: str | None = None
     lastmod: datetime | None = None
+    warc: tuple[str, int] | None = None  # WARC file and offset of the response, when captured
 
 
 @dataclass

@@ -7,6 +7,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -50,11 +51,12 @@ class Outlet:
         return self.article_url_pattern is None or bool(self.article_url_pattern.search(url))
 
 
-def default_registry() -> Path:
-    return Path(str(resources.files("crawler") / "outlets.toml"))
+def default_registry() -> Traversable:
+    """The shipped registry (a file in the package, or inside a zipped egg under Scrapyd)."""
+    return resources.files("crawler") / "outlets.toml"
 
 
-def load(path: Path | None = None) -> dict[str, Outlet]:
+def load(path: Path | Traversable | None = None) -> dict[str, Outlet]:
     path = path or default_registry()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

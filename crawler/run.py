@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from crawler import outlets as registry
 from crawler.spiders.news import NewsSpider
+from db import locks
 from db.migrate import open_database
 from db.models import CrawlRun, CrawlRunOutlet, Outlet, utcnow
 from db.session import redact, session_factory, shared_engine
@@ -59,6 +60,28 @@ def run_crawl(db_url: str, outlets_file: Path | None, slugs: Sequence[str], sinc
               on_progress: Callable[[list[OutletProgress]], None] | None = None) -> tuple[int, list[OutletProgress]]:
     chosen = select_outlets(outlets_file, slugs)
     engine = open_database(db_url)
+    with locks.all_free(engine, [f"crawl:{slug}" for slug in chosen]) as (_, busy):
+        running = [name.removeprefix("crawl:") for name in busy]
+        if len(running) == len(chosen):
+            raise AlreadyRunning(running)
+        run_id, results = _crawl_locked(db_url, engine, {s: o for s, o in chosen.items() if s not in running}, outlets_file,
+                                        since, max_pages, overrides, on_progress)
+    return run_id, results + [OutletProgress(slug, status="busy", message=BUSY_MESSAGE) for slug in running]
+
+
+class AlreadyRunning(Exception):
+    """Every outlet asked for is being crawled by another run."""
+
+    def __init__(self, slugs: list[str]) -> None:
+        super().__init__(f"{', '.join(slugs)}: {BUSY_MESSAGE}; nothing to do")
+
+
+BUSY_MESSAGE = "another crawl of this outlet is running"
+
+
+def _crawl_locked(db_url: str, engine, chosen: dict[str, registry.Outlet], outlets_file: Path | None,
+                  since: datetime | None, max_pages: int, overrides: dict[str, Any] | None,
+                  on_progress: Callable[[list[OutletProgress]], None] | None) -> tuple[int, list[OutletProgress]]:
     with session_factory(engine, write=True).begin() as session:
         run = CrawlRun(outlets=",".join(chosen), status="running")
         session.add(run)

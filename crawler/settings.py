@@ -54,6 +54,12 @@ NEWSARCHIVE_STORY_NAMES = 0.4
 # Same story when no figure agrees and one article gives none: Dice overlap of names (plateau 0.6-0.8).
 NEWSARCHIVE_STORY_NAMES_ALONE = 0.7
 
+# --- raw capture ---
+# Directory for WARC files of every request and response (`crawl --warc DIR`); None: no capture.
+NEWSARCHIVE_WARC_DIR = None
+# A WARC file past this size is closed and the next one started (bytes, gzip-compressed).
+NEWSARCHIVE_WARC_MAX_BYTES = 1024**3
+
 # --- politeness ---
 # Who we are: product, version and where to read about it.
 USER_AGENT = f"newsarchive/{__version__} (+https://github.com/newsarchive/newsarchive)"
@@ -94,7 +100,7 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Extraction, cleaning, classification, dedup and storage, in one pipeline.
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 # Records each crawl in crawl_runs / crawl_run_outlets.
-EXTENSIONS = {"crawler.extensions.RunRecorder": 500}
+EXTENSIONS = {"crawler.extensions.RunRecorder": 500, "crawler.warc.WarcRecorder": 510}
 # Log level for Scrapy's own messages.
 LOG_LEVEL = "INFO"
 # Items processed at once per response: Scrapy starts this many tasks for every response, and an

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from alembic import command
@@ -15,18 +21,37 @@ import migrations
 
 from .session import ArchiveError, check_connection, display_url, first_line, make_engine
 
-MIGRATIONS_DIR = Path(migrations.__file__).parent
+@functools.cache
+def migrations_dir() -> Path:
+    """The migration scripts as a directory Alembic can read. Inside a zipped egg (Scrapyd runs
+    the project that way) they are copied out once per process."""
+    packaged = resources.files(migrations)
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    target = Path(tempfile.mkdtemp(prefix="newsarchive-migrations-"))
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
+    _copy_tree(packaged, target)
+    return target
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir():
+            (target / entry.name).mkdir()
+            _copy_tree(entry, target / entry.name)
+        elif entry.name.endswith((".py", ".mako")):
+            (target / entry.name).write_bytes(entry.read_bytes())
 
 
 def alembic_config(engine: Engine) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["engine"] = engine
     return config
 
 
 def head_revision() -> str:
-    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    head = ScriptDirectory(str(migrations_dir())).get_current_head()
     assert head is not None, "migrations/versions is empty"
     return head
 
@@ -59,7 +84,7 @@ def ensure_schema(engine: Engine) -> bool:
 
 def _refuse_unknown_revision(engine: Engine) -> str | None:
     current = current_revision(engine)
-    known = {script.revision for script in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+    known = {script.revision for script in ScriptDirectory(str(migrations_dir())).walk_revisions()}
     if current is not None and current not in known:
         raise ArchiveError(
             f"database {display_url(engine.url)} is at schema revision {current}, which this version of "

@@ -110,6 +110,8 @@ class Article(Base):
     image_url: Mapped[str | None] = mapped_column(String(2048))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     site_name: Mapped[str | None] = mapped_column(String(200))
+    warc_file: Mapped[str | None] = mapped_column(String(1024))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Large columns last: SQLite reads a row's columns in order, so filters on the columns

@@ -40,7 +40,7 @@ def article_defaults(row: Mapping[str, Any]) -> dict[str, Any]:
         "title": None, "authors": None, "published_at": None, "modified_at": None, "language": None,
         "description": None, "word_count": len(row["text"].split()), "is_relevant": False,
         "topic_score": 0.0, "topic_terms": [], "duplicate_of_id": None, "story_id": None,
-        "source_url": None, "image_url": None, "tags": [], "site_name": None,
+        "source_url": None, "image_url": None, "tags": [], "site_name": None, "warc_file": None, "warc_offset": None,
         "fetched_at": now, "updated_at": now,
     }
     full.update(row)

@@ -17,7 +17,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler import discover, outlets as registry
+from crawler import discover, outlets as registry, warc
 from crawler.dates import parse_date
 from crawler.dedup import canonical_url
 from crawler.extract import Hints
@@ -183,7 +183,7 @@ class NewsSpider(scrapy.Spider):
                       hints=response.meta.get("hints") or Hints(), page_language_default=self.outlet.language),
             state_url=response.meta["state_url"], http_status=response.status,
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
-            lastmod=response.meta.get("lastmod"),
+            lastmod=response.meta.get("lastmod"), warc=response.meta.get(warc.META_KEY),
         )
 
     # --- outcomes ---
