@@ -295,13 +295,14 @@ def crawl_command(
     set_: Annotated[Optional[list[str]], typer.Option("--set", "-s", metavar="NAME=VALUE",
                                                       help="Override a setting of crawler/settings.py (JSON values allowed).")] = None,
     warc: Annotated[Optional[Path], typer.Option("--warc", metavar="DIR", help="Also write every request and response to WARC files in DIR.")] = None,
+    resume: Annotated[Optional[Path], typer.Option("--resume", metavar="DIR", help="Keep the request queue in DIR (Scrapy JOBDIR, one per outlet): a stopped backfill continues where it was.")] = None,
     db: DbOption = settings.NEWSARCHIVE_DB,
 ) -> None:
     """Crawl outlets into the archive, with live progress and a summary."""
     overrides = _parse_overrides(set_ or [])
     if warc is not None:
         overrides["NEWSARCHIVE_WARC_DIR"] = str(warc.resolve())
-    _crawl(db, outlets_file, outlet or [], since, max_pages, verbose, overrides)
+    _crawl(db, outlets_file, outlet or [], since, max_pages, verbose, overrides, resume.resolve() if resume else None)
 
 
 def _print_dedup_summary(engine: Engine) -> None:
@@ -361,7 +362,8 @@ def _parse_overrides(pairs: list[str]) -> dict:
     return overrides
 
 
-def _crawl(db: str, outlets_file, slugs, since, max_pages: int, verbose: bool, overrides: Optional[dict] = None):
+def _crawl(db: str, outlets_file, slugs, since, max_pages: int, verbose: bool, overrides: Optional[dict] = None,
+           resume_dir: Optional[Path] = None):
     from crawler import outlets as registry
     from crawler.run import AlreadyRunning, run_crawl
 
@@ -369,7 +371,8 @@ def _crawl(db: str, outlets_file, slugs, since, max_pages: int, verbose: bool, o
     live = _LiveProgress()
     try:
         with live:
-            run_id, results = run_crawl(db, outlets_file, slugs, since, max_pages, overrides, on_progress=live.update)
+            run_id, results = run_crawl(db, outlets_file, slugs, since, max_pages, overrides, on_progress=live.update,
+                                        resume_dir=resume_dir)
     except registry.RegistryError as exc:
         fail(str(exc))
     except AlreadyRunning as exc:
@@ -388,8 +391,11 @@ def _configure_logging(verbose: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
     handler.addFilter(RedactingFilter())
-    # On the handler, not the root logger: Scrapy resets the root logger's level.
-    handler.setLevel(logging.INFO if verbose or _state["debug"] else logging.ERROR)
+    # On the handler, not the root logger: Scrapy resets the root logger's level. Without --verbose,
+    # our own warnings (a database retry) show, Scrapy's only from ERROR up.
+    handler.setLevel(logging.INFO if verbose or _state["debug"] else logging.WARNING)
+    if not (verbose or _state["debug"]):
+        handler.addFilter(lambda record: record.levelno >= logging.ERROR or record.name.startswith(("crawler", "db")))
     logging.getLogger().handlers[:] = [handler]
 
 

@@ -7,11 +7,12 @@ from contextlib import ExitStack
 
 from scrapy import signals
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 
 from db import locks
 
 from db.models import CrawlRun, CrawlRunOutlet, utcnow
-from db.session import session_factory, shared_engine
+from db.session import first_line, session_factory, shared_engine
 from db.store import insert_statement
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ class RunRecorder:
             return
         try:
             self._record_close(spider, reason)
+        except DBAPIError as exc:  # the database went away: the crawl's own error says so already
+            logger.error("could not record how %s's crawl ended: %s", spider.outlet.slug, first_line(exc.orig))
         finally:
             self.lock.close()
 
@@ -78,6 +81,7 @@ class RunRecorder:
         stats = self.crawler.stats
         counters = {column: stats.get_value(key, 0) for column, key in COUNTERS.items()}
         status, message = outlet_status(spider, reason)
+        message = stats.get_value("archive/database_lost") or message
         with self._sessions().begin() as session:
             session.execute(update(CrawlRunOutlet).where(CrawlRunOutlet.run_id == self.run_id,
                                                          CrawlRunOutlet.outlet_id == spider.outlet_id)

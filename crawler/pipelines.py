@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import multiprocessing
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from crawler import outlets as registry
 from crawler.items import PageItem, UrlOutcome
@@ -21,13 +24,19 @@ from crawler.process import Options, Processed, process_page
 from db.archive import PageResult, store_batch
 from db import lsh_index
 from db.dedup import DedupConfig
-from db.session import session_factory, shared_engine
+from db.session import first_line, session_factory, shared_engine
 from db.models import utcnow
 
 
+logger = logging.getLogger(__name__)
+
+
 class ArchivePipeline:
-    def __init__(self, db_url: str, options: Options, dedup: DedupConfig, workers: int, batch_size: int, stats) -> None:
+    def __init__(self, db_url: str, options: Options, dedup: DedupConfig, workers: int, batch_size: int, stats,
+                 db_retry_delays: tuple[float, ...] = ()) -> None:
         self.db_url = db_url
+        self.db_retry_delays = db_retry_delays
+        self.database_lost: str | None = None
         self.options = options
         self.dedup = dedup
         self.workers = workers
@@ -49,7 +58,9 @@ class ArchivePipeline:
             fast_extraction=settings.getbool("NEWSARCHIVE_FAST_EXTRACTION"),
         )
         workers = settings.getint("NEWSARCHIVE_EXTRACT_WORKERS") or os.cpu_count() or 1
-        pipeline = cls(settings.get("NEWSARCHIVE_DB"), options, DedupConfig.from_settings(settings.get), workers, settings.getint("NEWSARCHIVE_BATCH_SIZE"), crawler.stats)
+        pipeline = cls(settings.get("NEWSARCHIVE_DB"), options, DedupConfig.from_settings(settings.get), workers,
+                       settings.getint("NEWSARCHIVE_BATCH_SIZE"), crawler.stats,
+                       tuple(float(d) for d in settings.getlist("NEWSARCHIVE_DB_RETRY_DELAYS")))
         pipeline.crawler = crawler
         return pipeline
 
@@ -60,6 +71,8 @@ class ArchivePipeline:
         self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
 
     async def process_item(self, item: Any) -> Any:
+        if self.database_lost:
+            raise DropItem(f"not stored: {self.database_lost}")
         if isinstance(item, UrlOutcome):
             self.outcomes.append(_state(item.url, item.outlet_id, item.kind, item.outcome, item.http_status,
                                         item.message, item.etag, item.last_modified))
@@ -80,8 +93,23 @@ class ArchivePipeline:
         async with self._lock:
             results, outcomes = self.results, self.outcomes
             self.results, self.outcomes = [], []
-            if results or outcomes:
-                await asyncio.to_thread(self._write, results, outcomes)
+            if (results or outcomes) and not self.database_lost:
+                try:
+                    await asyncio.to_thread(self._write_retrying, results, outcomes)
+                except DBAPIError as exc:
+                    self._stop(exc, len(results))
+
+    def _write_retrying(self, results: list[PageResult], outcomes: list[dict[str, Any]]) -> None:
+        """A database that went away (restarted, failed over) gets a few chances to come back;
+        the batch is written whole or not at all, so nothing is stored twice."""
+        for delay in (*self.db_retry_delays, None):
+            try:
+                return self._write(results, outcomes)
+            except DBAPIError as exc:
+                if delay is None or not _connection_lost(exc):
+                    raise
+                logger.warning("database unreachable (%s); retrying in %g s", first_line(exc.orig), delay)
+                time.sleep(delay)
 
     def _write(self, results: list[PageResult], outcomes: list[dict[str, Any]]) -> None:
         engine = shared_engine(self.db_url)
@@ -94,12 +122,23 @@ class ArchivePipeline:
         for name, count in counts.items():
             self.stats.inc_value(f"archive/{name}", count)
 
+    def _stop(self, exc: DBAPIError, pages: int) -> None:
+        """Stop the crawl: what was committed stays; these pages are fetched again by the next run."""
+        self.database_lost = f"database unreachable: {first_line(exc.orig)}"
+        self.stats.set_value("archive/database_lost", self.database_lost)
+        logger.error("%s; stopping the crawl (%d pages of the last batch not stored)", self.database_lost, pages)
+        self.crawler.engine.close_spider(self.crawler.spider, "database_unavailable")
+
     async def close_spider(self) -> None:
         try:
             await self._flush()
         finally:
             if self.pool is not None:
                 self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _connection_lost(exc: DBAPIError) -> bool:
+    return exc.connection_invalidated or isinstance(exc, OperationalError)
 
 
 def _state(url: str, outlet_id: int, kind: str, outcome: str, http_status: int | None, message: str | None,

@@ -12,13 +12,14 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError
 
 from crawler import outlets as registry
 from crawler.spiders.news import NewsSpider
 from db import locks
 from db.migrate import open_database
 from db.models import CrawlRun, CrawlRunOutlet, Outlet, utcnow
-from db.session import redact, session_factory, shared_engine
+from db.session import ArchiveError, first_line, redact, session_factory, shared_engine
 
 PROGRESS_KEYS = {"pages": "fetch/article_pages", "articles": "archive/inserted", "duplicates": "archive/duplicate",
                  "off_topic": "extract/off_topic", "errors": "fetch/error"}
@@ -57,7 +58,8 @@ def select_outlets(outlets_file: Path | None, slugs: Sequence[str]) -> dict[str,
 
 def run_crawl(db_url: str, outlets_file: Path | None, slugs: Sequence[str], since: datetime | None = None,
               max_pages: int = 0, overrides: dict[str, Any] | None = None,
-              on_progress: Callable[[list[OutletProgress]], None] | None = None) -> tuple[int, list[OutletProgress]]:
+              on_progress: Callable[[list[OutletProgress]], None] | None = None,
+              resume_dir: Path | None = None) -> tuple[int, list[OutletProgress]]:
     chosen = select_outlets(outlets_file, slugs)
     engine = open_database(db_url)
     with locks.all_free(engine, [f"crawl:{slug}" for slug in chosen]) as (_, busy):
@@ -65,7 +67,7 @@ def run_crawl(db_url: str, outlets_file: Path | None, slugs: Sequence[str], sinc
         if len(running) == len(chosen):
             raise AlreadyRunning(running)
         run_id, results = _crawl_locked(db_url, engine, {s: o for s, o in chosen.items() if s not in running}, outlets_file,
-                                        since, max_pages, overrides, on_progress)
+                                        since, max_pages, overrides, on_progress, resume_dir)
     return run_id, results + [OutletProgress(slug, status="busy", message=BUSY_MESSAGE) for slug in running]
 
 
@@ -81,7 +83,7 @@ BUSY_MESSAGE = "another crawl of this outlet is running"
 
 def _crawl_locked(db_url: str, engine, chosen: dict[str, registry.Outlet], outlets_file: Path | None,
                   since: datetime | None, max_pages: int, overrides: dict[str, Any] | None,
-                  on_progress: Callable[[list[OutletProgress]], None] | None) -> tuple[int, list[OutletProgress]]:
+                  on_progress: Callable[[list[OutletProgress]], None] | None, resume_dir: Path | None) -> tuple[int, list[OutletProgress]]:
     with session_factory(engine, write=True).begin() as session:
         run = CrawlRun(outlets=",".join(chosen), status="running")
         session.add(run)
@@ -96,6 +98,10 @@ def _crawl_locked(db_url: str, engine, chosen: dict[str, registry.Outlet], outle
     crawlers = {}
     for slug in chosen:
         crawler = process.create_crawler(NewsSpider)
+        if resume_dir:
+            # Scrapy's JOBDIR, one per outlet: its request queue and seen-requests filter survive a stop.
+            # (The crawler's settings are its own copy until the crawl starts.)
+            crawler.settings.set("JOBDIR", str(resume_dir / slug), priority="cmdline")
         crawlers[slug] = crawler
         process.crawl(crawler, outlet=slug)
     if on_progress is not None:
@@ -105,9 +111,17 @@ def _crawl_locked(db_url: str, engine, chosen: dict[str, registry.Outlet], outle
         process.start()
     except KeyboardInterrupt:
         status = "interrupted"
-    finally:
+    lost = [crawler.stats.get_value("archive/database_lost") for crawler in crawlers.values() if crawler.stats]
+    try:
         _finish_run(db_url, run_id, status)
-    return run_id, outlet_results(db_url, run_id)
+        results = outlet_results(db_url, run_id)
+    except DBAPIError as exc:
+        raise ArchiveError(f"database unreachable at the end of crawl run {run_id}: {first_line(exc.orig)}; "
+                           "articles committed before are kept, the next crawl fetches the rest") from None
+    if any(lost):
+        raise ArchiveError(f"crawl run {run_id} stopped: {next(m for m in lost if m)}; articles committed before are "
+                           "kept, the next crawl fetches the rest")
+    return run_id, results
 
 
 def _start_ticker(tick: Callable[[], None]) -> None:

@@ -37,6 +37,8 @@ NEWSARCHIVE_FAST_EXTRACTION = False
 NEWSARCHIVE_EXTRACT_WORKERS = 0
 # Pages written per database transaction: small, so a killed crawl loses little.
 NEWSARCHIVE_BATCH_SIZE = 25
+# Seconds to wait before each new attempt when the database is unreachable; then the crawl stops.
+NEWSARCHIVE_DB_RETRY_DELAYS = [1, 2, 4, 8, 15]
 # Crawl run this crawler reports into (set by `newsarchive crawl`; None: the crawler opens its own).
 NEWSARCHIVE_RUN_ID = None
 

@@ -15,6 +15,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 
 class Busy(Exception):
@@ -59,8 +60,11 @@ def _advisory(engine: Engine, name: str) -> Iterator[None]:
         try:
             yield
         finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _key(name)})
-            connection.commit()
+            try:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _key(name)})
+                connection.commit()
+            except DBAPIError:
+                pass  # the connection died, and the server released the lock with it
 
 
 def _lock_path(engine: Engine, name: str) -> Path:

@@ -249,6 +249,14 @@ class KnownUrl:
     lastmod_seen: datetime | None
 
 
+def last_crawl_completed(session: Session, outlet_id: int) -> bool:
+    """Whether the outlet's previous crawl ran to its end (or there was none). A crawl killed
+    half-way left sources whose children it never fetched: they must be read again in full."""
+    status = session.scalar(select(CrawlRunOutlet.status).where(CrawlRunOutlet.outlet_id == outlet_id)
+                            .order_by(CrawlRunOutlet.run_id.desc()).limit(1))
+    return status in (None, "ok", "unreachable")
+
+
 def known_urls(session: Session, outlet_id: int) -> dict[str, KnownUrl]:
     """What the crawler already knows of an outlet's URLs (for incremental crawls)."""
     stmt = select(UrlState.url, UrlState.outcome, UrlState.etag, UrlState.last_modified,

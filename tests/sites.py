@@ -222,12 +222,34 @@ def lastmod_site(sites: dict[str, dict[str, Resource]]) -> None:
     add(sites, f"{LASTMOD}/sitemap.xml", Resource(first.encode(), XML, then=[Resource(second.encode(), XML)]))
 
 
+BULK = "https://bulk.test"
+BULK_ARTICLES = 60
+
+
+def bulk_site(sites: dict[str, dict[str, Resource]]) -> list[str]:
+    """A backfill: a sitemap index of three child sitemaps, 60 articles (crash and resume tests)."""
+    urls, children = [], []
+    for child in range(3):
+        items = []
+        for n in range(child * 20, child * 20 + 20):
+            item, page = _story_page(8000 + n, f"{BULK}/2025/05/{1 + n % 28:02d}/pro/bulk-story-{n}/",
+                                     language=("pt", "fr", "en", "es")[n % 4], site="Bulk News")
+            items.append(item)
+            urls.append(item.url)
+            add(sites, item.url, Resource(page.encode(), HTML))
+        children.append(f"{BULK}/post-sitemap{child + 1}.xml")
+        add(sites, children[-1], Resource(sitegen.urlset(items).encode(), XML))
+    add(sites, f"{BULK}/sitemap_index.xml", Resource(sitegen.sitemap_index(children).encode(), XML))
+    return urls
+
+
 def all_sites() -> dict[str, dict[str, Resource]]:
     sites: dict[str, dict[str, Resource]] = {}
     shipped_outlet_sites(sites)
     discovery_sites(sites)
     edge_site(sites)
     lastmod_site(sites)
+    bulk_site(sites)
     return sites
 
 
@@ -257,6 +279,11 @@ feeds = ["{EDGE}/feed/"]
 name = "Lastmod"
 language = "pt"
 sitemaps = ["{LASTMOD}/sitemap.xml"]
+
+[outlets.bulk]
+name = "Bulk News"
+language = "pt"
+sitemaps = ["{BULK}/sitemap_index.xml"]
 
 [outlets.unreachable]
 name = "Unreachable"

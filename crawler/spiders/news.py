@@ -24,7 +24,7 @@ from crawler.extract import Hints
 from crawler.items import PageItem, UrlOutcome
 from crawler.process import Page
 from db.migrate import ensure_schema
-from db.queries import KnownUrl, known_urls
+from db.queries import KnownUrl, known_urls, last_crawl_completed
 from db.session import session_factory, shared_engine
 from db.store import upsert_outlets
 
@@ -41,7 +41,7 @@ class NewsSpider(scrapy.Spider):
 
     def __init__(self, outlet: str, outlet_config: registry.Outlet, outlet_id: int,
                  known: dict[str, KnownUrl], since: datetime | None = None, max_pages: int = 0,
-                 listing_max_pages: int = 5, sitemap_max_depth: int = 3, **kwargs: Any) -> None:
+                 listing_max_pages: int = 5, sitemap_max_depth: int = 3, resumed: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.outlet = outlet_config
         self.outlet_id = outlet_id
@@ -50,6 +50,9 @@ class NewsSpider(scrapy.Spider):
         self.max_pages = max_pages
         self.listing_max_pages = listing_max_pages
         self.sitemap_max_depth = sitemap_max_depth
+        # After a crawl that did not finish, feeds, sitemaps and listings are read again in full:
+        # a 304 would hide the children (and their articles) the killed crawl never reached.
+        self.resumed = resumed
         self.allowed_domains = list(outlet_config.allowed_domains)
         self.scheduled: set[str] = set()
         self.responses = 0
@@ -70,6 +73,7 @@ class NewsSpider(scrapy.Spider):
             outlet_id = upsert_outlets(session, [config[outlet].as_row()])[outlet]
         with session_factory(engine).begin() as session:
             known = known_urls(session, outlet_id)
+            resumed = not last_crawl_completed(session, outlet_id)
         since = kwargs.pop("since", None) or settings.get("NEWSARCHIVE_SINCE")
         spider = cls(
             outlet, config[outlet], outlet_id, known,
@@ -77,7 +81,7 @@ class NewsSpider(scrapy.Spider):
             max_pages=int(kwargs.pop("max_pages", None) or settings.getint("NEWSARCHIVE_MAX_PAGES")),
             listing_max_pages=settings.getint("NEWSARCHIVE_LISTING_MAX_PAGES"),
             sitemap_max_depth=settings.getint("NEWSARCHIVE_SITEMAP_MAX_DEPTH"),
-            **kwargs,
+            resumed=resumed, **kwargs,
         )
         spider._set_crawler(crawler)
         return spider
@@ -94,7 +98,8 @@ class NewsSpider(scrapy.Spider):
             yield self._source_request(url, self.parse_listing, "listing", page=1)
 
     def _source_request(self, url: str, callback, kind: str, **meta: Any) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.on_error, headers=self._validators(url),
+        headers = {} if self.resumed else self._validators(url)
+        return scrapy.Request(url, callback=callback, errback=self.on_error, headers=headers,
                               meta={"kind": kind, "state_url": canonical_url(url), **meta}, dont_filter=True)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
