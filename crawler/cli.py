@@ -295,6 +295,7 @@ def crawl_command(
     set_: Annotated[Optional[list[str]], typer.Option("--set", "-s", metavar="NAME=VALUE",
                                                       help="Override a setting of crawler/settings.py (JSON values allowed).")] = None,
     warc: Annotated[Optional[Path], typer.Option("--warc", metavar="DIR", help="Also write every request and response to WARC files in DIR.")] = None,
+    frontier: Annotated[Optional[str], typer.Option("--frontier", metavar="redis://HOST:PORT/DB", help="Share the request queue and duplicate filter with other workers through Redis.")] = None,
     resume: Annotated[Optional[Path], typer.Option("--resume", metavar="DIR", help="Keep the request queue in DIR (Scrapy JOBDIR, one per outlet): a stopped backfill continues where it was.")] = None,
     db: DbOption = settings.NEWSARCHIVE_DB,
 ) -> None:
@@ -302,6 +303,10 @@ def crawl_command(
     overrides = _parse_overrides(set_ or [])
     if warc is not None:
         overrides["NEWSARCHIVE_WARC_DIR"] = str(warc.resolve())
+    if frontier is not None:
+        if not frontier.startswith(("redis://", "rediss://", "unix://")):
+            fail(f"--frontier takes a Redis URL (redis://HOST:6379/0), got {frontier!r}", code=2)
+        overrides["NEWSARCHIVE_FRONTIER"] = frontier
     _crawl(db, outlets_file, outlet or [], since, max_pages, verbose, overrides, resume.resolve() if resume else None)
 
 
@@ -314,6 +319,36 @@ def _print_dedup_summary(engine: Engine) -> None:
                       f"{found['stories']} stories, {found['stories_linked']} of them told more than once"
                       + (f"; {found['unindexed']} not indexed yet (run `newsarchive dedup --rebuild`)" if found["unindexed"] else ""),
                       markup=False, highlight=False)
+
+
+@app.command("schedule")
+def schedule_command(
+    outlets_file: OutletsFileOption = None,
+    outlet: OutletOption = None,
+    start_interval: Annotated[float, typer.Option(min=0.1, help="Seconds between an outlet's first two crawls.")] = settings.NEWSARCHIVE_SCHEDULE_START_INTERVAL,
+    min_interval: Annotated[float, typer.Option(min=0.1, help="Shortest interval (seconds).")] = settings.NEWSARCHIVE_SCHEDULE_MIN_INTERVAL,
+    max_interval: Annotated[float, typer.Option(min=0.1, help="Longest interval (seconds).")] = settings.NEWSARCHIVE_SCHEDULE_MAX_INTERVAL,
+    tick: Annotated[float, typer.Option(min=0.05, help="Seconds between looks for due outlets.")] = settings.NEWSARCHIVE_SCHEDULE_TICK,
+    rounds: Annotated[int, typer.Option(min=0, help="Stop after N crawls (0: run until SIGTERM/SIGINT).")] = 0,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", "-s", metavar="NAME=VALUE",
+                                                      help="A setting for every crawl (passed to `newsarchive crawl -s`).")] = None,
+    db: DbOption = settings.NEWSARCHIVE_DB,
+) -> None:
+    """Crawl each outlet at its own interval, adapted to how often it publishes, until SIGTERM/SIGINT."""
+    from crawler import outlets as registry
+    from crawler.schedule import Bounds, Scheduler
+
+    engine = open_db(db)
+    if min_interval > max_interval:
+        fail(f"--min-interval {min_interval:g} is above --max-interval {max_interval:g}", code=2)
+    _parse_overrides(set_ or [])  # refuse a malformed NAME=VALUE now, not in every crawl
+    try:
+        scheduler = Scheduler(engine, db, outlets_file, outlet or [], Bounds(start_interval, min_interval, max_interval), tick,
+                              [arg for pair in set_ or [] for arg in ("-s", pair)], report=notice)
+    except registry.RegistryError as exc:
+        fail(str(exc))
+    crawls = scheduler.run(rounds)
+    notice(f"scheduler stopped after {crawls} crawl(s)")
 
 
 @app.command("reextract")

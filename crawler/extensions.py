@@ -41,7 +41,8 @@ class RunRecorder:
         return session_factory(shared_engine(self.db_url), write=True)
 
     def spider_opened(self, spider) -> None:
-        if self.owns_run and not self._lock_outlet(spider):
+        shared_frontier = bool(self.crawler.settings.get("NEWSARCHIVE_FRONTIER"))
+        if self.owns_run and not shared_frontier and not self._lock_outlet(spider):
             return
         with self._sessions().begin() as session:
             if self.run_id is None:
@@ -85,7 +86,8 @@ class RunRecorder:
         with self._sessions().begin() as session:
             session.execute(update(CrawlRunOutlet).where(CrawlRunOutlet.run_id == self.run_id,
                                                          CrawlRunOutlet.outlet_id == spider.outlet_id)
-                            .values(status=status, message=message, finished_at=utcnow(), **counters))
+                            .values(status=status, message=message, finished_at=utcnow(),
+                                    feed_update_seconds=stats.get_value("discover/feed_update_seconds"), **counters))
             if self.owns_run:
                 session.execute(update(CrawlRun).where(CrawlRun.id == self.run_id).values(
                     status="finished" if status == "ok" else status, finished_at=utcnow(), message=message,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from crawler import outlets as registry
+from crawler.frontier import frontier_settings
 from crawler.spiders.news import NewsSpider
 from db import locks
 from db.migrate import open_database
@@ -62,7 +64,9 @@ def run_crawl(db_url: str, outlets_file: Path | None, slugs: Sequence[str], sinc
               resume_dir: Path | None = None) -> tuple[int, list[OutletProgress]]:
     chosen = select_outlets(outlets_file, slugs)
     engine = open_database(db_url)
-    with locks.all_free(engine, [f"crawl:{slug}" for slug in chosen]) as (_, busy):
+    # Workers sharing a frontier crawl one outlet together: Redis coordinates them, not the lock.
+    shared = bool((overrides or {}).get("NEWSARCHIVE_FRONTIER"))
+    with locks.all_free(engine, [] if shared else [f"crawl:{slug}" for slug in chosen]) as (_, busy):
         running = [name.removeprefix("crawl:") for name in busy]
         if len(running) == len(chosen):
             raise AlreadyRunning(running)
@@ -84,31 +88,18 @@ BUSY_MESSAGE = "another crawl of this outlet is running"
 def _crawl_locked(db_url: str, engine, chosen: dict[str, registry.Outlet], outlets_file: Path | None,
                   since: datetime | None, max_pages: int, overrides: dict[str, Any] | None,
                   on_progress: Callable[[list[OutletProgress]], None] | None, resume_dir: Path | None) -> tuple[int, list[OutletProgress]]:
+    # Until Scrapy installs its own (graceful) handlers, SIGTERM interrupts like Ctrl-C, so the run
+    # recorded below is always closed.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with session_factory(engine, write=True).begin() as session:
         run = CrawlRun(outlets=",".join(chosen), status="running")
         session.add(run)
         session.flush()
         run_id = run.id
-    settings = crawl_settings(db_url, {
-        "NEWSARCHIVE_RUN_ID": run_id, "NEWSARCHIVE_OUTLETS_FILE": str(outlets_file) if outlets_file else None,
-        "NEWSARCHIVE_SINCE": since.isoformat() if since else None, "NEWSARCHIVE_MAX_PAGES": max_pages,
-        **(overrides or {}),
-    })
-    process = CrawlerProcess(settings)
-    crawlers = {}
-    for slug in chosen:
-        crawler = process.create_crawler(NewsSpider)
-        if resume_dir:
-            # Scrapy's JOBDIR, one per outlet: its request queue and seen-requests filter survive a stop.
-            # (The crawler's settings are its own copy until the crawl starts.)
-            crawler.settings.set("JOBDIR", str(resume_dir / slug), priority="cmdline")
-        crawlers[slug] = crawler
-        process.crawl(crawler, outlet=slug)
-    if on_progress is not None:
-        _start_ticker(lambda: on_progress(progress_of(crawlers)))
+    crawlers: dict = {}
     status = "finished"
     try:
-        process.start()
+        _start_crawl(db_url, run_id, chosen, outlets_file, since, max_pages, overrides, on_progress, resume_dir, crawlers)
     except KeyboardInterrupt:
         status = "interrupted"
     lost = [crawler.stats.get_value("archive/database_lost") for crawler in crawlers.values() if crawler.stats]
@@ -122,6 +113,31 @@ def _crawl_locked(db_url: str, engine, chosen: dict[str, registry.Outlet], outle
         raise ArchiveError(f"crawl run {run_id} stopped: {next(m for m in lost if m)}; articles committed before are "
                            "kept, the next crawl fetches the rest")
     return run_id, results
+
+
+def _start_crawl(db_url: str, run_id: int, chosen: dict[str, registry.Outlet], outlets_file: Path | None,
+                 since: datetime | None, max_pages: int, overrides: dict[str, Any] | None,
+                 on_progress: Callable[[list[OutletProgress]], None] | None, resume_dir: Path | None, crawlers: dict) -> None:
+    settings = crawl_settings(db_url, {
+        "NEWSARCHIVE_RUN_ID": run_id, "NEWSARCHIVE_OUTLETS_FILE": str(outlets_file) if outlets_file else None,
+        "NEWSARCHIVE_SINCE": since.isoformat() if since else None, "NEWSARCHIVE_MAX_PAGES": max_pages,
+        **(overrides or {}),
+    })
+    process = CrawlerProcess(settings)
+    for slug in chosen:
+        crawler = process.create_crawler(NewsSpider)
+        # (The crawler's settings are its own copy until the crawl starts.)
+        if resume_dir:
+            # Scrapy's JOBDIR, one per outlet: its request queue and seen-requests filter survive a stop.
+            crawler.settings.set("JOBDIR", str(resume_dir / slug), priority="cmdline")
+        if settings.get("NEWSARCHIVE_FRONTIER"):
+            for name, value in frontier_settings(settings.get("NEWSARCHIVE_FRONTIER"), slug).items():
+                crawler.settings.set(name, value, priority="cmdline")
+        crawlers[slug] = crawler
+        process.crawl(crawler, outlet=slug)
+    if on_progress is not None:
+        _start_ticker(lambda: on_progress(progress_of(crawlers)))
+    process.start()
 
 
 def _start_ticker(tick: Callable[[], None]) -> None:

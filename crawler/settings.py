@@ -56,6 +56,28 @@ NEWSARCHIVE_STORY_NAMES = 0.4
 # Same story when no figure agrees and one article gives none: Dice overlap of names (plateau 0.6-0.8).
 NEWSARCHIVE_STORY_NAMES_ALONE = 0.7
 
+# --- schedule (`newsarchive schedule`) ---
+# Seconds between an outlet's first two crawls, before its publishing rhythm is known.
+NEWSARCHIVE_SCHEDULE_START_INTERVAL = 3600
+# Shortest interval between two crawls of one outlet (seconds); a feed's sy:updatePeriod/ttl can raise it.
+NEWSARCHIVE_SCHEDULE_MIN_INTERVAL = 300
+# Longest interval between two crawls of one outlet (seconds).
+NEWSARCHIVE_SCHEDULE_MAX_INTERVAL = 6 * 3600
+# How often the scheduler looks for outlets that are due (seconds).
+NEWSARCHIVE_SCHEDULE_TICK = 10
+
+# --- shared frontier (`newsarchive crawl --frontier redis://...`) ---
+# Redis URL of the frontier shared by workers; None: each crawl keeps its own queue in memory.
+NEWSARCHIVE_FRONTIER = None
+# Bits of the Bloom duplicate filter per outlet: 2**28 bits (32 MiB) hold ~13 million URLs at 0.1% false positives.
+NEWSARCHIVE_FRONTIER_BLOOM_BITS = 2**28
+# Hash functions of the Bloom filter (10 is optimal for 0.1%).
+NEWSARCHIVE_FRONTIER_BLOOM_HASHES = 10
+# A worker stops once the shared queue has been empty this long (seconds).
+NEWSARCHIVE_FRONTIER_IDLE_SECONDS = 5.0
+# Seconds during which the first worker's claim to read feeds and sitemaps holds (one crawl's start).
+NEWSARCHIVE_FRONTIER_SEED_SECONDS = 300
+
 # --- raw capture ---
 # Directory for WARC files of every request and response (`crawl --warc DIR`); None: no capture.
 NEWSARCHIVE_WARC_DIR = None
@@ -102,7 +124,7 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Extraction, cleaning, classification, dedup and storage, in one pipeline.
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 # Records each crawl in crawl_runs / crawl_run_outlets.
-EXTENSIONS = {"crawler.extensions.RunRecorder": 500, "crawler.warc.WarcRecorder": 510}
+EXTENSIONS = {"crawler.extensions.RunRecorder": 500, "crawler.warc.WarcRecorder": 510, "crawler.frontier.FrontierIdle": 520}
 # Log level for Scrapy's own messages.
 LOG_LEVEL = "INFO"
 # Items processed at once per response: Scrapy starts this many tasks for every response, and an

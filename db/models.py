@@ -152,6 +152,21 @@ class CrawlRunOutlet(Base):
     errors: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feed_update_seconds: Mapped[int | None] = mapped_column(Integer)
+
+
+class OutletSchedule(Base):
+    """When `newsarchive schedule` crawls each outlet next, and how often it has been worth it."""
+
+    __tablename__ = "outlet_schedule"
+
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id", ondelete="CASCADE"), primary_key=True)
+    interval_seconds: Mapped[float] = mapped_column(Float)
+    next_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+    last_new: Mapped[int] = mapped_column(Integer, default=0)
+    feed_update_seconds: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class UrlState(Base):

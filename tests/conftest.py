@@ -49,6 +49,29 @@ def pg_server() -> Iterator[str]:
     admin.dispose()
 
 
+# Redis the frontier tests use (a database of its own); CI starts the server (see .ci/run).
+REDIS_TEST_URL = os.environ.get("NEWSARCHIVE_TEST_REDIS", "redis://127.0.0.1:6379/13")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The test Redis database, emptied before and after."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        reason = f"Redis not reachable at {REDIS_TEST_URL}: {exc}"
+        if IN_CI:
+            pytest.fail(f"{reason} (CI must run the Redis tests)")
+        pytest.skip(reason)
+    client.flushdb()
+    yield REDIS_TEST_URL
+    client.flushdb()
+    client.close()
+
+
 @pytest.fixture(scope="session")
 def pg_schema(pg_server: str) -> str:
     engine = make_engine(pg_server)

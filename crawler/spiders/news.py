@@ -17,7 +17,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler import discover, outlets as registry, warc
+from crawler import discover, frontier, outlets as registry, warc
 from crawler.dates import parse_date
 from crawler.dedup import canonical_url
 from crawler.extract import Hints
@@ -89,6 +89,9 @@ class NewsSpider(scrapy.Spider):
     # --- sources ---
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        shared = self.settings.get("NEWSARCHIVE_FRONTIER")
+        if shared and not frontier.claim_seed(shared, self.outlet.slug, self.settings.getint("NEWSARCHIVE_FRONTIER_SEED_SECONDS")):
+            return  # another worker reads the sources; this one takes requests from the shared queue
         for url in self.outlet.feeds:
             yield self._source_request(url, self.parse_feed, "feed")
         for url in self.outlet.sitemaps:
@@ -108,6 +111,8 @@ class NewsSpider(scrapy.Spider):
             return
         info = discover.parse_feed(response.body, response.url)
         self.crawler.stats.inc_value("discover/feed_entries", len(info.links))
+        if info.update_seconds:  # the feed's own sy:updatePeriod / <ttl>: the scheduler polls no faster
+            self.crawler.stats.min_value("discover/feed_update_seconds", info.update_seconds)
         yield from self._source_outcome(response, "not_article" if info.is_feed else "error",
                                         None if info.is_feed else "not a feed")
         for link in info.links:
