@@ -27,13 +27,14 @@ def _key(name: str) -> int:
 
 
 @contextmanager
-def held(engine: Engine, name: str) -> Iterator[None]:
-    """Hold the lock `name` (e.g. "crawl:olhardigital") or raise Busy at once."""
+def held(engine: Engine, name: str, wait: bool = False) -> Iterator[None]:
+    """Hold the lock `name` (e.g. "crawl:olhardigital"): raise Busy at once if another holds it,
+    or (wait=True) wait for it."""
     if engine.dialect.name == "postgresql":
-        with _advisory(engine, name):
+        with _advisory(engine, name, wait):
             yield
     else:
-        with _file_lock(_lock_path(engine, name)):
+        with _file_lock(_lock_path(engine, name), wait):
             yield
 
 
@@ -52,9 +53,11 @@ def all_free(engine: Engine, names: list[str]) -> Iterator[tuple[list[str], list
 
 
 @contextmanager
-def _advisory(engine: Engine, name: str) -> Iterator[None]:
+def _advisory(engine: Engine, name: str, wait: bool) -> Iterator[None]:
     with engine.connect() as connection:
-        if not connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": _key(name)}):
+        if wait:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _key(name)})
+        elif not connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": _key(name)}):
             raise Busy(name)
         connection.commit()
         try:
@@ -76,11 +79,11 @@ def _lock_path(engine: Engine, name: str) -> Path:
 
 
 @contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def _file_lock(path: Path, wait: bool) -> Iterator[None]:
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise Busy(path.name) from None
         os.ftruncate(descriptor, 0)

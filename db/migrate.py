@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 import migrations
 
+from . import locks
 from .session import ArchiveError, check_connection, display_url, first_line, make_engine
 
 @functools.cache
@@ -73,12 +74,19 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def ensure_schema(engine: Engine) -> bool:
-    """Bring the database to head before a command uses it; True when migrations ran."""
+    """Bring the database to head before a command uses it; True when migrations ran. Processes
+    starting together on a new archive (several workers) take turns: one migrates, the others
+    find it done."""
     check_connection(engine)
-    current = _refuse_unknown_revision(engine)
-    if current == head_revision():
+    if _refuse_unknown_revision(engine) == head_revision():
         return False
-    upgrade(engine)
+    if engine.url.database in (None, "", ":memory:"):
+        upgrade(engine)
+        return True
+    with locks.held(engine, "migrate", wait=True):
+        if _refuse_unknown_revision(engine) == head_revision():
+            return False
+        upgrade(engine)
     return True
 
 
