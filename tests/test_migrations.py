@@ -69,3 +69,18 @@ def test_sqlite_connection_pragmas(tmp_path):
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+
+
+def test_processes_starting_together_on_a_new_archive_migrate_it_once(tmp_path):
+    """Workers started at once on an empty SQLite file: one migrates, the others wait and find it done."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    code = f"from db.migrate import open_database; open_database({url!r})"
+    processes = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in processes]
+    assert all(code == 0 for code, _ in results), [err[-500:] for _, err in results]
+    engine = make_engine(url)
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    engine.dispose()
