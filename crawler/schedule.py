@@ -51,7 +51,7 @@ def next_interval(current: float, new_articles: int, feed_update_seconds: int | 
     return min(bounds.maximum, max(floor, interval))
 
 
-def due_outlets(session: Session, slugs: list[str], now: datetime, bounds: Bounds) -> list[str]:
+def due_outlets(session: Session, slugs: list[str], now: datetime) -> list[str]:
     """The outlets whose next crawl is due (an outlet never scheduled is due at once)."""
     rows = dict(session.execute(select(Outlet.slug, OutletSchedule.next_due_at)
                                 .join(OutletSchedule, OutletSchedule.outlet_id == Outlet.id, isouter=True)
@@ -96,7 +96,7 @@ class Scheduler:
         try:
             while not self.stopping.is_set() and (not rounds or crawls < rounds):
                 with session_factory(self.engine, write=True).begin() as session:
-                    due = due_outlets(session, self.slugs, utcnow(), self.bounds)
+                    due = due_outlets(session, self.slugs, utcnow())
                 if due:
                     self._crawl(due)
                     crawls += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 from datetime import datetime, timezone
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,6 @@ def _pairs(headers) -> list[tuple[str, str]]:
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:
