@@ -262,7 +262,7 @@ def seed_set() -> dict:
     of the text against the seed's content lines, boilerplate markers left, metadata accuracy."""
     pairs, hits, markers_left = [], Counter(), 0
     for page in seed_pages():
-        processed = process_page(Page(page.url, page.html.encode("utf-8"), "text/html", 0), SEED_OPTIONS)
+        processed = process_page(Page(page.url, page.html.encode("utf-8"), "text/html", 0, timezone=page.timezone), SEED_OPTIONS)
         record = processed.record or {}
         pairs.append(token_pr(record.get("text", ""), "\n".join(page.content)))
         markers_left += sum(record.get("text", "").count(marker) for marker in SEED_MARKERS)

@@ -85,6 +85,14 @@ class SeedPage:
     gold: SeedGold
     content: list[str]  # the article's own lines, in order
 
+    @property
+    def timezone(self) -> str:
+        """The registry's zone for the outlet that published it (dates without an offset are there)."""
+        return OUTLET_ZONES[self.gold.language]
+
+
+OUTLET_ZONES = {"pt": "America/Sao_Paulo", "fr": "Europe/Paris"}
+
 
 def seed_files() -> list[Path]:
     return sorted(SEEDS_DIR.glob("*.txt"))

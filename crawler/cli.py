@@ -353,16 +353,22 @@ def schedule_command(
 
 @app.command("reextract")
 def reextract_command(
+    outlets_file: OutletsFileOption = None,
     warc_dir: Annotated[Optional[Path], typer.Option("--warc-dir", metavar="DIR", help="Where the WARC files are now, if they were moved.")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", "-s", metavar="NAME=VALUE",
                                                       help="Override a setting of crawler/settings.py (JSON values allowed).")] = None,
     db: DbOption = settings.NEWSARCHIVE_DB,
 ) -> None:
     """Rebuild every captured article from its WARC record (no network): text, metadata, relevance, dedup."""
+    from crawler import outlets as registry
     from crawler.process import Options
     from crawler.reextract import reextract
     from db import dedup
 
+    try:
+        zones = {slug: outlet.timezone for slug, outlet in registry.load(outlets_file).items()}
+    except registry.RegistryError as exc:
+        fail(str(exc))
     engine = open_db(db)
     overrides = _parse_overrides(set_ or [])
 
@@ -376,7 +382,7 @@ def reextract_command(
     _configure_logging(False)
     with _progress("reextract", total) as tick:
         counts = reextract(engine, options, dedup.DedupConfig.from_settings(setting), warc_dir,
-                           int(setting("NEWSARCHIVE_EXTRACT_WORKERS")), on_progress=tick)
+                           int(setting("NEWSARCHIVE_EXTRACT_WORKERS")), on_progress=tick, zones=zones)
     notice(f"reextracted {counts['reextracted']} of {total} captured articles"
            + (f"; {counts['no_longer_article']} no longer pass as articles (rows kept)" if counts["no_longer_article"] else "")
            + (f"; {counts['capture_unreadable']} captures unreadable" if counts["capture_unreadable"] else "")

@@ -2,13 +2,14 @@
 
 ISO 8601, RFC 822 (feeds), and local forms such as "12 de março de 2025", "14 juin 2024 à 11h"
 or "June 7, 2025". A date before 1990 or more than a day in the future is rejected (None): it is
-a parsing accident or a placeholder, not a publication date. A time without an offset is UTC.
+a parsing accident or a placeholder, not a publication date. A time without an offset is in the
+outlet's time zone (`zone`, from the registry), or UTC when the registry gives none.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
@@ -42,23 +43,23 @@ _NUMERIC = re.compile(rf"\b(?P<day>\d{{1,2}})/(?P<month>\d{{1,2}})/(?P<year>\d{{
 _URL_DATE = re.compile(r"/(?P<year>(?:19|20)\d{2})[/-](?P<month>0?[1-9]|1[0-2])[/-](?P<day>0?[1-9]|[12]\d|3[01])(?:/|-|$)")
 
 
-def plausible(value: datetime | None, now: datetime | None = None) -> datetime | None:
+def plausible(value: datetime | None, now: datetime | None = None, zone: tzinfo = timezone.utc) -> datetime | None:
     if value is None:
         return None
-    value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    value = value if value.tzinfo else value.replace(tzinfo=zone)
     value = value.astimezone(timezone.utc)
     now = now or datetime.now(timezone.utc)
     return value if EARLIEST <= value <= now + FUTURE_SLACK else None
 
 
-def parse_date(text: str | None, now: datetime | None = None) -> datetime | None:
+def parse_date(text: str | None, now: datetime | None = None, zone: tzinfo = timezone.utc) -> datetime | None:
     if not text or not text.strip():
         return None
     text = text.strip()
     for parse in (_iso, _rfc822, _local):
         value = parse(text)
         if value is not None:
-            return plausible(value, now)
+            return plausible(value, now, zone)
     return None
 
 
@@ -71,7 +72,7 @@ def _iso(text: str) -> datetime | None:
 
 def _rfc822(text: str) -> datetime | None:
     try:
-        return parsedate_to_datetime(text)
+        return parsedate_to_datetime(text)  # naive only for "-0000", which RFC 5322 calls "no zone known"
     except (TypeError, ValueError, IndexError):
         return None
 
@@ -84,18 +85,18 @@ def _local(text: str) -> datetime | None:
             month_number = int(month) if month.isdigit() else MONTHS[month.lower()]
             try:
                 return datetime(int(match["year"]), month_number, int(match["day"]),
-                                int(match["hour"] or 0), int(match["minute"] or 0), tzinfo=timezone.utc)
+                                int(match["hour"] or 0), int(match["minute"] or 0))
             except ValueError:
                 return None
     return None
 
 
-def date_from_url(url: str, now: datetime | None = None) -> datetime | None:
-    """`/2025/06/07/` in an article URL: the day, at midnight UTC."""
+def date_from_url(url: str, now: datetime | None = None, zone: tzinfo = timezone.utc) -> datetime | None:
+    """`/2025/06/07/` in an article URL: the day, at midnight in the outlet's zone."""
     match = _URL_DATE.search(url)
     if not match:
         return None
     try:
-        return plausible(datetime(int(match["year"]), int(match["month"]), int(match["day"]), tzinfo=timezone.utc), now)
+        return plausible(datetime(int(match["year"]), int(match["month"]), int(match["day"])), now, zone)
     except ValueError:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 
 import trafilatura
 from lxml import etree, html as lxml_html
@@ -52,7 +52,7 @@ def parse_html(html: str) -> lxml_html.HtmlElement | None:
         return None
 
 
-def extract(html: str, url: str, hints: Hints = Hints(), fast: bool = False) -> Extracted | None:
+def extract(html: str, url: str, hints: Hints = Hints(), fast: bool = False, zone: tzinfo = timezone.utc) -> Extracted | None:
     """None when the page has no main text at all (empty, binary junk, a bare frame)."""
     tree = parse_html(html)
     if tree is None:
@@ -69,8 +69,8 @@ def extract(html: str, url: str, hints: Hints = Hints(), fast: bool = False) -> 
         text=text,
         title=_without_site_name(_first(meta.title, document.title, hints.title), site_name),
         authors=meta.authors or _split_authors(document.author),
-        published_at=published_date(meta, document.date, hints, url),
-        modified_at=_first_date(meta.modified),
+        published_at=published_date(meta, document.date, hints, url, zone),
+        modified_at=_first_date(meta.modified, zone),
         description=_first(meta.description, document.description),
         image_url=_first(meta.image, document.image),
         tags=meta.tags or list(document.tags or []) + list(document.categories or []),
@@ -81,17 +81,19 @@ def extract(html: str, url: str, hints: Hints = Hints(), fast: bool = False) -> 
     )
 
 
-def published_date(meta: PageMeta, trafilatura_day: str | None, hints: Hints, url: str) -> datetime | None:
+def published_date(meta: PageMeta, trafilatura_day: str | None, hints: Hints, url: str,
+                   zone: tzinfo = timezone.utc) -> datetime | None:
     """JSON-LD, then article meta, then <time>; then the feed/sitemap hint; then the day
     trafilatura found, with the time of a visible dateline of that same day; then the URL's date path.
     A dateline alone is not trusted: sidebars list other articles' dates in the same markup."""
-    declared = _first_date(meta.published) or hints.published
+    declared = _first_date(meta.published, zone) or hints.published
     if declared is not None:
         return declared
-    day, dateline = parse_date(trafilatura_day), _first_date(meta.datelines)
+    day, dateline = parse_date(trafilatura_day, zone=zone), _first_date(meta.datelines, zone)
     if day is not None:
-        return dateline if dateline is not None and dateline.date() == day.date() else day
-    return date_from_url(url)
+        same_day = dateline is not None and dateline.astimezone(zone).date() == day.astimezone(zone).date()
+        return dateline if same_day else day
+    return date_from_url(url, zone=zone)
 
 
 def _without_site_name(title: str | None, site_name: str | None) -> str | None:
@@ -105,9 +107,9 @@ def _without_site_name(title: str | None, site_name: str | None) -> str | None:
     return title
 
 
-def _first_date(candidates: list[str]) -> datetime | None:
+def _first_date(candidates: list[str], zone: tzinfo = timezone.utc) -> datetime | None:
     for candidate in candidates:
-        value = parse_date(candidate)
+        value = parse_date(candidate, zone=zone)
         if value is not None:
             return value
     return None

@@ -10,10 +10,11 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REQUIRED_ONE_OF = ("feeds", "sitemaps", "listing_pages")
 LIST_KEYS = ("feeds", "sitemaps", "listing_pages", "exclude_url_patterns", "allowed_domains", "boilerplate_patterns")
-TEXT_KEYS = ("name", "homepage", "language", "country", "article_url_pattern")
+TEXT_KEYS = ("name", "homepage", "language", "country", "article_url_pattern", "timezone")
 KNOWN_KEYS = set(LIST_KEYS) | set(TEXT_KEYS)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -36,6 +37,7 @@ class Outlet:
     exclude_url_patterns: tuple[re.Pattern[str], ...] = ()
     allowed_domains: tuple[str, ...] = ()
     boilerplate_patterns: tuple[re.Pattern[str], ...] = field(default=())
+    timezone: str | None = None  # IANA name: where the outlet's dates without an offset are
 
     def as_row(self) -> dict[str, str | None]:
         return {"slug": self.slug, "name": self.name, "homepage": self.homepage,
@@ -95,6 +97,11 @@ def _outlet(path: Path, slug: str, table: object) -> Outlet:
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
             raise problem(f"source {url!r} is not an http(s) URL")
     domains = table.get("allowed_domains") or sorted({urlsplit(u).hostname.lower() for u in sources})
+    if "timezone" in table:
+        try:
+            ZoneInfo(table["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise problem(f"unknown timezone {table['timezone']!r} (an IANA name such as 'America/Sao_Paulo')") from None
     return Outlet(
         slug=slug, name=table.get("name", slug), homepage=table.get("homepage"),
         language=table.get("language"), country=table.get("country"),
@@ -104,6 +111,7 @@ def _outlet(path: Path, slug: str, table: object) -> Outlet:
         exclude_url_patterns=tuple(_regex(problem, p) for p in table.get("exclude_url_patterns", [])),
         allowed_domains=tuple(domains),
         boilerplate_patterns=tuple(_regex(problem, p) for p in table.get("boilerplate_patterns", [])),
+        timezone=table.get("timezone"),
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timezone
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from crawler.classify import detect_language, relevance
@@ -21,6 +23,7 @@ class Page:
     outlet_id: int
     hints: Hints = Hints()
     page_language_default: str | None = None
+    timezone: str | None = None  # the outlet's IANA zone, for dates written without an offset
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,8 @@ def process_page(page: Page, options: Options) -> Processed:
     if looks_binary(page.body):
         return Processed("not_article", message="binary content")
     html, _ = decode_html(page.body, page.content_type)
-    extracted = extract(html, page.url, page.hints, fast=options.fast_extraction)
+    zone = ZoneInfo(page.timezone) if page.timezone else timezone.utc
+    extracted = extract(html, page.url, page.hints, fast=options.fast_extraction, zone=zone)
     if extracted is None:
         return Processed("not_article", message="no main text")
     cleaned = clean(extracted.text, extracted.title, options.boilerplate_patterns)

@@ -30,7 +30,9 @@ KEPT_WHEN_MISSING = {"title", "authors", "published_at", "modified_at", "descrip
 
 
 def reextract(engine: Engine, options: Options, config: dedup.DedupConfig, warc_dir: Path | None = None,
-              workers: int = 0, on_progress: Callable[[int], None] | None = None) -> Counter:
+              workers: int = 0, on_progress: Callable[[int], None] | None = None,
+              zones: dict[str, str | None] | None = None) -> Counter:
+    """`zones`: outlet slug -> the registry's time zone, as the crawl used it."""
     counts: Counter = Counter()
     with session_factory(engine).begin() as session:
         ids = list(session.scalars(select(Article.id).where(Article.warc_file.is_not(None)).order_by(Article.id)))
@@ -38,7 +40,7 @@ def reextract(engine: Engine, options: Options, config: dedup.DedupConfig, warc_
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers or os.cpu_count() or 1, mp_context=context) as pool:
         for chunk in _chunks(ids, BATCH):
-            counts += _reextract_batch(engine, chunk, options, warc_dir, pool)
+            counts += _reextract_batch(engine, chunk, options, warc_dir, pool, zones or {})
             if on_progress:
                 on_progress(len(chunk))
     with session_factory(engine, write=True).begin() as session:
@@ -46,10 +48,11 @@ def reextract(engine: Engine, options: Options, config: dedup.DedupConfig, warc_
     return counts
 
 
-def _reextract_batch(engine: Engine, ids: list[int], options: Options, warc_dir: Path | None, pool) -> Counter:
+def _reextract_batch(engine: Engine, ids: list[int], options: Options, warc_dir: Path | None, pool,
+                     zones: dict[str, str | None]) -> Counter:
     counts: Counter = Counter()
     with session_factory(engine).begin() as session:
-        rows = session.execute(select(Article.id, Article.outlet_id, Article.warc_file, Article.warc_offset, Outlet.language)
+        rows = session.execute(select(Article.id, Article.outlet_id, Article.warc_file, Article.warc_offset, Outlet.language, Outlet.slug)
                                .join(Outlet, Outlet.id == Article.outlet_id).where(Article.id.in_(ids))).all()
     pages: dict[int, Page] = {}
     for row in rows:
@@ -59,7 +62,8 @@ def _reextract_batch(engine: Engine, ids: list[int], options: Options, warc_dir:
             counts["capture_unreadable"] += 1
             logger.warning("article %s: capture %s@%s unreadable: %s", row.id, row.warc_file, row.warc_offset, exc)
             continue
-        pages[row.id] = Page(url, body, content_type, row.outlet_id, page_language_default=row.language)
+        pages[row.id] = Page(url, body, content_type, row.outlet_id, page_language_default=row.language,
+                             timezone=zones.get(row.slug))
     results = list(pool.map(process_page, pages.values(), [options] * len(pages), chunksize=8))
     with session_factory(engine, write=True).begin() as session:
         for article_id, processed in zip(pages, results):

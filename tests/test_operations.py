@@ -178,7 +178,7 @@ def test_warc_capture_and_offline_reextract(fixture_server, registry, tmp_path):
         session.execute(update(Article).values(text="stale text", title=None, content_hash="0" * 64))
     moved = tmp_path / "moved"
     captures.rename(moved)
-    result = CliRunner().invoke(app, ["reextract", "--warc-dir", str(moved), "--db", db_url, "-s", "NEWSARCHIVE_EXTRACT_WORKERS=1"])
+    result = CliRunner().invoke(app, ["reextract", "--outlets", str(registry), "--warc-dir", str(moved), "--db", db_url, "-s", "NEWSARCHIVE_EXTRACT_WORKERS=1"])
     assert result.exit_code == 0, result.output
     assert "reextracted 3 of 3 captured articles" in result.output
     with session_factory(engine).begin() as session:

@@ -59,6 +59,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize("body,problem", [
     ('[outlets.x]\nfeeds = ["https://x.test/f"]\ncolour = "red"\n', "unknown key 'colour'"),
+    ('[outlets.x]\nfeeds = ["https://x.test/f"]\ntimezone = "Brasil/Bahia"\n', "unknown timezone 'Brasil/Bahia'"),
     ('[outlets.x]\nfeeds = ["https://x.test/f"]\narticle_url_pattern = "(unclosed"\n', "bad regex"),
     ('[outlets.x]\nname = "X"\n', "no source"),
     ('[outlets.x]\nfeeds = "https://x.test/f"\n', "must be a list"),

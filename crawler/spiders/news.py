@@ -190,7 +190,8 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("fetch/article_pages")
         yield PageItem(
             page=Page(url=response.url, body=response.body, content_type=content_type, outlet_id=self.outlet_id,
-                      hints=response.meta.get("hints") or Hints(), page_language_default=self.outlet.language),
+                      hints=response.meta.get("hints") or Hints(), page_language_default=self.outlet.language,
+                      timezone=self.outlet.timezone),
             state_url=response.meta["state_url"], http_status=response.status,
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
             lastmod=response.meta.get("lastmod"), warc=response.meta.get(warc.META_KEY),
