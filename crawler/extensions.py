@@ -61,7 +61,7 @@ class RunRecorder:
             return True
         except locks.Busy:
             self.busy = True
-            logger.warning("%s: another crawl of this outlet is running; nothing to do", spider.outlet.slug)
+            logger.warning("%s: %s; nothing to do", spider.outlet.slug, locks.BUSY_MESSAGE)
             from twisted.internet import reactor
 
             # not from inside spider_opened: the engine is still opening the spider

@@ -22,7 +22,6 @@ from crawler import outlets as registry
 from crawler.items import PageItem, UrlOutcome
 from crawler.process import Options, Processed, process_page
 from db.archive import PageResult, store_batch
-from db import lsh_index
 from db.dedup import DedupConfig
 from db.session import first_line, session_factory, shared_engine
 from db.models import utcnow
@@ -112,13 +111,8 @@ class ArchivePipeline:
                 time.sleep(delay)
 
     def _write(self, results: list[PageResult], outcomes: list[dict[str, Any]]) -> None:
-        engine = shared_engine(self.db_url)
-        try:
-            with session_factory(engine, write=True).begin() as session:
-                counts = store_batch(session, results, outcomes, self.dedup)
-        except BaseException:
-            lsh_index.forget(engine)  # it may hold keys of the batch that was rolled back
-            raise
+        with session_factory(shared_engine(self.db_url), write=True).begin() as session:
+            counts = store_batch(session, results, outcomes, self.dedup)
         for name, count in counts.items():
             self.stats.inc_value(f"archive/{name}", count)
 

@@ -72,17 +72,14 @@ def run_crawl(db_url: str, outlets_file: Path | None, slugs: Sequence[str], sinc
             raise AlreadyRunning(running)
         run_id, results = _crawl_locked(db_url, engine, {s: o for s, o in chosen.items() if s not in running}, outlets_file,
                                         since, max_pages, overrides, on_progress, resume_dir)
-    return run_id, results + [OutletProgress(slug, status="busy", message=BUSY_MESSAGE) for slug in running]
+    return run_id, results + [OutletProgress(slug, status="busy", message=locks.BUSY_MESSAGE) for slug in running]
 
 
 class AlreadyRunning(Exception):
     """Every outlet asked for is being crawled by another run."""
 
     def __init__(self, slugs: list[str]) -> None:
-        super().__init__(f"{', '.join(slugs)}: {BUSY_MESSAGE}; nothing to do")
-
-
-BUSY_MESSAGE = "another crawl of this outlet is running"
+        super().__init__(f"{', '.join(slugs)}: {locks.BUSY_MESSAGE}; nothing to do")
 
 
 def _crawl_locked(db_url: str, engine, chosen: dict[str, registry.Outlet], outlets_file: Path | None,

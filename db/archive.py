@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from crawler.dedup import Features, features
 
-from . import lsh_index
 from .dedup import DedupConfig, lock_writers, resolve
 from .models import Article
 from .store import insert_articles, record_urls
@@ -37,14 +36,6 @@ def store_batch(session: Session, results: Sequence[PageResult], outcomes: Seque
     """Store a batch: new articles in one multi-row insert, pages already in the archive one by one
     (rare: a changed article), then dedup over the new and changed ones."""
     lock_writers(session)
-    try:
-        return _store(session, results, outcomes, config or DedupConfig.defaults())
-    except BaseException:
-        lsh_index.forget(session.get_bind())
-        raise
-
-
-def _store(session: Session, results: Sequence[PageResult], outcomes: Sequence[dict[str, Any]], config: DedupConfig) -> Counter:
     counts: Counter = Counter()
     pages = {r.record["canonical_url"]: r for r in results if r.record is not None}
     ids = insert_articles(session, [page.record for page in pages.values()])
@@ -58,7 +49,7 @@ def _store(session: Session, results: Sequence[PageResult], outcomes: Sequence[d
                 changed[ids[url]] = page.features
     by_id = {ids[url]: page.record for url, page in pages.items()}
     computed = {i: f or features(by_id[i].get("title"), by_id[i]["text"], by_id[i].get("language")) for i, f in changed.items()}
-    counts += resolve(session, computed, config)
+    counts += resolve(session, computed, config or DedupConfig.defaults())
     copies = len(session.scalars(select(Article.id).where(Article.id.in_(new), Article.duplicate_of_id.is_not(None))).all())
     counts["duplicate"] += copies
     counts["inserted"] += len(new) - copies

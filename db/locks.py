@@ -18,6 +18,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 
+# What a crawl says of an outlet another run is crawling.
+BUSY_MESSAGE = "another crawl of this outlet is running"
+
+
 class Busy(Exception):
     """Another run holds the lock."""
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 FETCH_ROWS = 100_000
@@ -100,6 +100,7 @@ class KeyIndex:
 
 
 _indexes: dict[str, KeyIndex] = {}
+_WATCHED = "newsarchive.lsh_index.watched"  # session.info key: a rollback listener is in place
 _guard = threading.Lock()
 
 
@@ -113,15 +114,20 @@ def for_session(session: Session) -> KeyIndex:
 
 
 def remember(session: Session, rows: Iterable[tuple[int, int]]) -> None:
-    """Keys this process just wrote (in the open transaction)."""
+    """Keys this process just wrote, in the session's open transaction. Should that transaction
+    roll back (an error, a failed commit), the copy may hold its keys and be past its ids
+    (SQLite hands them out again): it is dropped then, and reloaded on the next check."""
+    engine = session.get_bind()
+    if not session.info.get(_WATCHED):
+        session.info[_WATCHED] = True
+        event.listen(session, "after_rollback", lambda _session: forget(engine), once=True)
     with _guard:
-        index = _indexes.get(session.get_bind().url.render_as_string(hide_password=False))
+        index = _indexes.get(engine.url.render_as_string(hide_password=False))
         if index is not None:
             index.add(rows)
 
 
 def forget(engine: Engine) -> None:
-    """Drop this process's copy: after a rebuild replaced the table, or a transaction that wrote
-    keys rolled back (SQLite then hands its ids out again)."""
+    """Drop this process's copy (a rebuild replaced the table, or a transaction that wrote keys rolled back)."""
     with _guard:
         _indexes.pop(engine.url.render_as_string(hide_password=False), None)

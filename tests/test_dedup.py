@@ -258,3 +258,25 @@ def test_dedup_rebuild_command(archive_url):
     assert stricter.exit_code == 0 and "20 copies" in stricter.output
     assert len({story for _, story in state(engine).values()}) > 20
     engine.dispose()
+
+
+def test_a_rolled_back_batch_leaves_no_trace_in_the_key_index(archive):
+    outlet = _outlets(archive)["olhardigital"]
+    stories = _stories()
+    first, gone, later = (stories[f"{e}-report-en"]["text"] + "\n" + stories[f"{e}-report-pt"]["text"] for e in ("e01", "e08", "e12"))
+    store(archive, record("https://a.example/1", first, outlet_id=outlet))
+    try:
+        with session_factory(archive, write=True).begin() as session:
+            store_batch(session, [PageResult({"url": "https://b.example/1", "outlet_id": outlet, "outcome": "article"},
+                                             record("https://b.example/1", gone, outlet_id=outlet), features("T", gone, "en"))], [], CONFIG)
+            raise RuntimeError("the batch fails before it commits")
+    except RuntimeError:
+        pass
+    # SQLite hands the rolled-back id to the next article; copies must still find their originals
+    store(archive, record("https://c.example/1", later, outlet_id=outlet))
+    store(archive, record("https://copy.example/gone", "By Staff Writer\n" + gone, outlet_id=outlet, published=T0 + timedelta(hours=1)),
+          record("https://copy.example/later", "By Staff Writer\n" + later, outlet_id=outlet, published=T0 + timedelta(hours=1)))
+    after = state(archive)
+    assert "https://b.example/1" not in after
+    assert after["https://copy.example/later"][0] == "https://c.example/1"
+    assert after["https://copy.example/gone"][0] is None
