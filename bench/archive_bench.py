@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.synthetic import article  # noqa: E402
+from crawler.devsite.synthetic import article  # noqa: E402
 from db import migrate  # noqa: E402
 from crawler.settings import NEWSARCHIVE_SEARCH_CANDIDATES
 from db.queries import ArticleFilter, search  # noqa: E402

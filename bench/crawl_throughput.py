@@ -27,11 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler import sitegen  # noqa: E402
-from crawler.encoding import decode_html  # noqa: E402
-from crawler.extract import TRAFILATURA_OPTIONS, parse_html  # noqa: E402
-from crawler.siteserver import Resource, SiteServer  # noqa: E402
-from crawler.synthetic import article  # noqa: E402
+from crawler.devsite import sitegen  # noqa: E402
+from crawler.stages.encoding import decode_html  # noqa: E402
+from crawler.stages.extract import TRAFILATURA_OPTIONS, parse_html  # noqa: E402
+from crawler.devsite.siteserver import Resource, SiteServer  # noqa: E402
+from crawler.devsite.synthetic import article  # noqa: E402
 
 
 def heavy_page(number: int, base: str) -> tuple[str, bytes]:

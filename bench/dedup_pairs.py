@@ -37,8 +37,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import CORPUS, manifest_languages  # noqa: E402
-from crawler.clean import clean  # noqa: E402
-from crawler.story import fingerprint  # noqa: E402
+from crawler.stages.clean import clean  # noqa: E402
+from crawler.stages.story import fingerprint  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SEEDS = HERE.parents[1] / "shared" / "seeds"

@@ -10,7 +10,7 @@ in batches: half are
 edited copies of indexed documents (about a quarter of the MinHash values changed), half are
 new. Reported: checks per second by batch size (25 is a crawl batch, 500 a rebuild batch),
 the copies found and false matches, the checking process's peak RSS (a fresh process, through the archive's engine), the index size,
-and how fast `crawler.dedup.signature` computes signatures of real-length articles (that part
+and how fast `crawler.stages.dedup.signature` computes signatures of real-length articles (that part
 runs in the extraction workers, beside trafilatura). Prints one JSON object per N.
 """
 
@@ -33,9 +33,10 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.dedup import BANDS, LEAD_ANCHORS, NUM_PERM, Signature, band_keys, signature  # noqa: E402
-from crawler.synthetic import article  # noqa: E402
+from crawler.stages.dedup import BANDS, LEAD_ANCHORS, NUM_PERM, Signature, band_keys, signature  # noqa: E402
+from crawler.devsite.synthetic import article  # noqa: E402
 from db import lsh_index  # noqa: E402
+from crawler.config import load_settings  # noqa: E402
 from db.dedup import DedupConfig, near_duplicates  # noqa: E402
 from db.models import ArticleSignature, Base, NearDupKey  # noqa: E402
 from db.session import make_engine, session_factory  # noqa: E402
@@ -94,7 +95,7 @@ def queries(rng: np.random.Generator, indexed: np.ndarray, anchors: np.ndarray, 
 
 
 def check_rate(engine, probes: list[tuple[Signature, bool]], batch: int) -> dict:
-    config = DedupConfig.defaults()
+    config = DedupConfig.from_settings(load_settings())
     found = false = 0
     started = time.perf_counter()
     for start in range(0, len(probes), batch):

@@ -21,7 +21,7 @@ import math
 import re
 import sys
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -33,14 +33,15 @@ from lxml import html as lxml_html  # noqa: E402
 from bench.corpus import CORPUS as DEFAULT_CORPUS, manifest_languages  # noqa: E402
 from bench.dedup_pairs import pairs as dedup_pairs  # noqa: E402
 from bench.seed_pages import MARKERS as SEED_MARKERS, seed_pages  # noqa: E402
-from crawler.classify import detect_language, relevance  # noqa: E402
-from crawler.clean import clean  # noqa: E402
-from crawler.dedup import content_hash, features, is_near_duplicate  # noqa: E402
-from crawler.story import same_story  # noqa: E402
+from crawler.stages.classify import detect_language, relevance  # noqa: E402
+from crawler.stages.clean import clean  # noqa: E402
+from crawler.stages.dedup import content_hash, features, is_near_duplicate  # noqa: E402
+from crawler.stages.story import same_story  # noqa: E402
+from crawler.config import load_settings  # noqa: E402
 from db.dedup import DedupConfig  # noqa: E402
-from crawler.encoding import decode_html  # noqa: E402
-from crawler.extract import extract  # noqa: E402
-from crawler.process import Options, Page, process_page  # noqa: E402
+from crawler.stages.encoding import decode_html  # noqa: E402
+from crawler.stages.extract import extract  # noqa: E402
+from crawler.stages.process import Options, Page, process_page  # noqa: E402
 from crawler.settings import NEWSARCHIVE_RELEVANCE_THRESHOLD as RELEVANCE_THRESHOLD  # noqa: E402
 
 WORD = re.compile(r"\w+")
@@ -262,7 +263,8 @@ def seed_set() -> dict:
     of the text against the seed's content lines, boilerplate markers left, metadata accuracy."""
     pairs, hits, markers_left = [], Counter(), 0
     for page in seed_pages():
-        processed = process_page(Page(page.url, page.html.encode("utf-8"), "text/html", 0, timezone=page.timezone), SEED_OPTIONS)
+        processed = process_page(Page(page.url, page.html.encode("utf-8"), "text/html"),
+                                 replace(SEED_OPTIONS, timezone=page.timezone))
         record = processed.record or {}
         pairs.append(token_pr(record.get("text", ""), "\n".join(page.content)))
         markers_left += sum(record.get("text", "").count(marker) for marker in SEED_MARKERS)
@@ -278,7 +280,8 @@ def seed_set() -> dict:
             **{f"{name}_accuracy": round(hits[name] / pages, 3) for name in ("title", "authors", "date", "time", "relevant", "language")}}
 
 
-SEED_OPTIONS = Options(relevance_threshold=RELEVANCE_THRESHOLD, min_words=40)
+# As a crawl of an outlet without registry entry would process pages (the time zone is per page).
+SEED_OPTIONS = Options.from_settings(load_settings())
 
 
 def token_pr(predicted: str, gold: str) -> tuple[float, float]:
@@ -299,7 +302,7 @@ def corpus_relevance(corpus: Path, positives_file: Path) -> dict:
             continue
         body = path.read_bytes()
         record = process_page(Page("https://example.invalid/page", gzip.decompress(body) if path.name.endswith(".gz") else body,
-                                   "text/html", 0), SEED_OPTIONS).record
+                                   "text/html"), SEED_OPTIONS).record
         if record is None:
             continue
         name = str(path.relative_to(corpus))
@@ -316,7 +319,7 @@ def dedup_set() -> dict:
     """Duplicate and story precision/recall on the labelled pairs of bench/dedup_pairs.py, with the
     archive's rules and default thresholds: a copy is an exact hash match or an LSH candidate the
     MinHash estimate confirms; a story is a copy or a fingerprint match within the time window."""
-    config = DedupConfig.defaults()
+    config = DedupConfig.from_settings(load_settings())
     counts: dict[str, Counter] = {"duplicates": Counter(), "stories": Counter()}
     per_kind: dict[str, Counter] = defaultdict(Counter)
     errors, cache = [], {}

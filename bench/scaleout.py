@@ -31,7 +31,7 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.crawl_throughput import heavy_page  # noqa: E402
-from crawler.siteserver import Resource, SiteServer  # noqa: E402
+from crawler.devsite.siteserver import Resource, SiteServer  # noqa: E402
 
 BODIES = 400
 CHILDREN = 10

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from crawler.sitegen import LABELS
+from crawler.devsite.sitegen import LABELS
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 BRASILIA = timezone(timedelta(hours=-3))

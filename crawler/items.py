@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from crawler.process import Page
+from crawler.stages.process import Page
 
 
 @dataclass
@@ -26,7 +26,6 @@ class UrlOutcome:
     """What became of a URL that yields no page to process (error, 304, disallowed, feed...)."""
 
     url: str
-    outlet_id: int
     kind: str
     outcome: str
     http_status: int | None = None

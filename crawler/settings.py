@@ -33,7 +33,7 @@ NEWSARCHIVE_RELEVANCE_THRESHOLD = 0.5
 NEWSARCHIVE_MIN_WORDS = 40
 # trafilatura's fast mode: ~11% more pages/s, at a cost in recall (README, extraction quality).
 NEWSARCHIVE_FAST_EXTRACTION = False
-# Worker processes running extraction off the reactor (0: one per core).
+# Worker processes of the one extraction pool per process, shared by all outlets (0: one per core).
 NEWSARCHIVE_EXTRACT_WORKERS = 0
 # Pages written per database transaction: small, so a killed crawl loses little.
 NEWSARCHIVE_BATCH_SIZE = 25
@@ -122,9 +122,18 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # --- components ---
 # Extraction, cleaning, classification, dedup and storage, in one pipeline.
-ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
-# Records each crawl in crawl_runs / crawl_run_outlets.
-EXTENSIONS = {"crawler.extensions.RunRecorder": 500, "crawler.warc.WarcRecorder": 510, "crawler.frontier.FrontierIdle": 520}
+ITEM_PIPELINES = {"crawler.components.pipelines.ArchivePipeline": 300}
+# The outlet's row, its crawl lock and its part of the crawl run; WARC capture; shared-frontier idling.
+EXTENSIONS = {
+    "crawler.components.extensions.RunRecorder": 500,
+    "crawler.components.warc.WarcRecorder": 510,
+    "crawler.components.frontier.FrontierIdle": 520,
+}
+# Closest to the spider: known URLs skipped or asked conditionally, then the per-crawl page budget.
+SPIDER_MIDDLEWARES = {
+    "crawler.components.middlewares.IncrementalMiddleware": 950,
+    "crawler.components.middlewares.MaxPagesMiddleware": 940,
+}
 # Log level for Scrapy's own messages.
 LOG_LEVEL = "INFO"
 # Items processed at once per response: Scrapy starts this many tasks for every response, and an
@@ -132,5 +141,3 @@ LOG_LEVEL = "INFO"
 CONCURRENT_ITEMS = 8
 # Scrapy's telnet console is a debugging backdoor we do not need.
 TELNETCONSOLE_ENABLED = False
-# Scrapy 2.13+ request fingerprints.
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

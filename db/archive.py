@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crawler.dedup import Features, features
+from crawler.stages.dedup import Features, features
 
 from .dedup import DedupConfig, lock_writers, resolve
 from .models import Article
@@ -32,7 +32,7 @@ class PageResult:
 
 
 def store_batch(session: Session, results: Sequence[PageResult], outcomes: Sequence[dict[str, Any]],
-                config: DedupConfig | None = None) -> Counter:
+                config: DedupConfig) -> Counter:
     """Store a batch: new articles in one multi-row insert, pages already in the archive one by one
     (rare: a changed article), then dedup over the new and changed ones."""
     lock_writers(session)
@@ -49,10 +49,12 @@ def store_batch(session: Session, results: Sequence[PageResult], outcomes: Seque
                 changed[ids[url]] = page.features
     by_id = {ids[url]: page.record for url, page in pages.items()}
     computed = {i: f or features(by_id[i].get("title"), by_id[i]["text"], by_id[i].get("language")) for i, f in changed.items()}
-    counts += resolve(session, computed, config or DedupConfig.defaults())
-    copies = len(session.scalars(select(Article.id).where(Article.id.in_(new), Article.duplicate_of_id.is_not(None))).all())
-    counts["duplicate"] += copies
-    counts["inserted"] += len(new) - copies
+    counts += resolve(session, computed, config)
+    rows = session.execute(select(Article.duplicate_of_id.is_not(None), Article.is_relevant).where(Article.id.in_(new)))
+    kinds = Counter((bool(copy), bool(relevant)) for copy, relevant in rows)
+    counts["duplicate"] += sum(n for (copy, _), n in kinds.items() if copy)
+    counts["inserted"] += sum(n for (copy, _), n in kinds.items() if not copy)
+    counts["off_topic"] += sum(n for (copy, relevant), n in kinds.items() if not copy and not relevant)
     for result in results:
         if result.record is not None:
             result.state["article_id"] = ids[result.record["canonical_url"]]

@@ -8,7 +8,7 @@ Runs inside the transaction that stores a batch, after its articles are inserted
 3. the group's original is chosen again from scratch (what the others credit, else the earliest
    published), and every member points straight at it: the result does not depend on crawl order,
    and there is never a copy of a copy;
-4. articles reporting the same event within a few days (crawler/story.py) get one `story_id`:
+4. articles reporting the same event within a few days (crawler/stages/story.py) get one `story_id`:
    the smallest id among the stories merged.
 
 Writers take one lock for the whole batch (PostgreSQL advisory lock; SQLite's write lock), so two
@@ -27,9 +27,9 @@ from typing import Any
 from sqlalchemy import Row, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from crawler import settings
-from crawler.dedup import Features, NearDupThresholds, Signature, confirmed, content_hash, features
-from crawler.story import Fingerprint, StoryThresholds, same_story
+from crawler.stages.process import SettingsLike
+from crawler.stages.dedup import Features, NearDupThresholds, Signature, confirmed, content_hash, features
+from crawler.stages.story import Fingerprint, StoryThresholds, same_story
 
 from . import lsh_index
 from .models import Article, ArticleSignature, NearDupKey, StoryKey
@@ -47,18 +47,16 @@ class DedupConfig:
     story: StoryThresholds
 
     @classmethod
-    def from_settings(cls, get: Any) -> "DedupConfig":
-        """`get(name)` returns a setting: Scrapy's `settings.get` or `getattr` on crawler.settings."""
+    def from_settings(cls, settings: SettingsLike) -> DedupConfig:
+        """From the crawler's settings (crawler.config.load_settings, or a crawler's own)."""
         return cls(
-            NearDupThresholds(float(get("NEWSARCHIVE_NEARDUP_JACCARD")), float(get("NEWSARCHIVE_NEARDUP_CONTAINMENT")),
-                              int(get("NEWSARCHIVE_NEARDUP_MIN_SHINGLES"))),
-            StoryThresholds(float(get("NEWSARCHIVE_STORY_WINDOW_DAYS")), float(get("NEWSARCHIVE_STORY_NAMES")),
-                            float(get("NEWSARCHIVE_STORY_NAMES_ALONE"))),
+            NearDupThresholds(settings.getfloat("NEWSARCHIVE_NEARDUP_JACCARD"),
+                              settings.getfloat("NEWSARCHIVE_NEARDUP_CONTAINMENT"),
+                              settings.getint("NEWSARCHIVE_NEARDUP_MIN_SHINGLES")),
+            StoryThresholds(settings.getfloat("NEWSARCHIVE_STORY_WINDOW_DAYS"),
+                            settings.getfloat("NEWSARCHIVE_STORY_NAMES"),
+                            settings.getfloat("NEWSARCHIVE_STORY_NAMES_ALONE")),
         )
-
-    @classmethod
-    def defaults(cls) -> "DedupConfig":
-        return cls.from_settings(lambda name: getattr(settings, name))
 
 
 def lock_writers(session: Session) -> None:
@@ -92,7 +90,7 @@ def _story_times(session: Session, ids: Iterable[int]) -> dict[int, datetime]:
 def _index(session: Session, indexed: dict[int, Features], story_at: dict[int, datetime]) -> None:
     ids = list(indexed)
     for table in (ArticleSignature, NearDupKey, StoryKey):
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             session.execute(delete(table).where(table.article_id.in_(chunk)))
     session.execute(insert_statement(session, ArticleSignature.__table__), [
         {"article_id": i, "minhash": f.signature.minhash, "shingles": f.signature.shingles,
@@ -221,7 +219,7 @@ def rebuild(session: Session, config: DedupConfig, batch: int = 500, on_progress
     session.execute(update(Article).values(duplicate_of_id=None, story_id=None))
     ids = list(session.scalars(select(Article.id).order_by(Article.id)))
     counts: Counter = Counter()
-    for chunk in _chunks(ids, batch):
+    for chunk in chunks(ids, batch):
         rows = session.execute(select(Article.id, Article.title, Article.text, Article.language, Article.content_hash)
                                .where(Article.id.in_(chunk))).all()
         for row in rows:
@@ -254,7 +252,7 @@ def _day(moment: datetime) -> int:
     return (moment.astimezone(timezone.utc).date() - datetime(1970, 1, 1).date()).days
 
 
-def _chunks(values: Sequence[Any] | Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+def chunks(values: Sequence[Any] | Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start:start + size]
@@ -262,4 +260,4 @@ def _chunks(values: Sequence[Any] | Iterable[Any], size: int = CHUNK) -> Iterabl
 
 def _in_chunks(session: Session, statement: Any, values: Iterable[Any]) -> list[Any]:
     """Run `statement(chunk)` over the values in IN-list sized chunks; all rows."""
-    return [row for chunk in _chunks(sorted(values)) for row in session.execute(statement(chunk)).all()]
+    return [row for chunk in chunks(sorted(values)) for row in session.execute(statement(chunk)).all()]

@@ -191,7 +191,7 @@ class UrlState(Base):
 
 
 class ArticleSignature(Base):
-    """What dedup keeps of each article: its MinHash and story fingerprint (see crawler/dedup.py, crawler/story.py)."""
+    """What dedup keeps of each article: its MinHash and story fingerprint (see crawler/stages/dedup.py, crawler/stages/story.py)."""
 
     __tablename__ = "article_signatures"
 
@@ -223,6 +223,3 @@ class StoryKey(Base):
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
 
-
-# What became of a URL the last time it was fetched (`url_state.outcome`).
-URL_OUTCOMES = ("article", "off_topic", "not_article", "error", "too_large", "disallowed")

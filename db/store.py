@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -79,7 +79,8 @@ def record_urls(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     stmt = stmt.on_conflict_do_update(
         index_elements=["url"],
         set_={
-            "outcome": excluded.outcome,
+            # a 304 keeps what the URL was (an article stays an article)
+            "outcome": case((excluded.http_status == 304, columns.outcome), else_=excluded.outcome),
             "http_status": excluded.http_status,
             # a 304 need not repeat its validators: keep the ones we have
             "etag": func.coalesce(excluded.etag, columns.etag),

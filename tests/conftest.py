@@ -142,7 +142,7 @@ def crawl_command(server: FixtureServer, db_url: str, *args: str, refused: tuple
     import json
     import sys
 
-    handler = "crawler.loopback.LoopbackHandler"
+    handler = "crawler.devsite.loopback.LoopbackHandler"
     settings = {
         "DOWNLOAD_HANDLERS": {"http": handler, "https": handler}, "LOOPBACK_TARGET": f"127.0.0.1:{server.port}",
         "LOOPBACK_REFUSED_HOSTS": list(refused), "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,

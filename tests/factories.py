@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from crawler.synthetic import article
+from crawler.devsite.synthetic import article
 
 
 def article_row(number: int, outlet_id: int, **overrides: Any) -> dict[str, Any]:

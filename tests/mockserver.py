@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from crawler.siteserver import SiteServer
+from crawler.devsite.siteserver import SiteServer
 from tests.sites import all_sites
 
 

@@ -11,9 +11,9 @@ import gzip
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from crawler import sitegen
-from crawler.siteserver import Resource, redirect
-from crawler.synthetic import SyntheticArticle, article, slugify
+from crawler.devsite import sitegen
+from crawler.devsite.siteserver import Resource, redirect
+from crawler.devsite.synthetic import SyntheticArticle, article, slugify
 
 HTML = "text/html; charset=utf-8"
 RSS = "application/rss+xml; charset=UTF-8"

@@ -54,7 +54,7 @@ def test_scrapy_crawl_news_for_scrapy_users(fixture_server, tmp_path):
     project.mkdir()
     shutil.copy(ROOT / "scrapy.cfg", project / "scrapy.cfg")
     (project / "outlets.toml").write_text(TEST_REGISTRY, encoding="utf-8")
-    handler = "crawler.loopback.LoopbackHandler"
+    handler = "crawler.devsite.loopback.LoopbackHandler"
     command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "outlet=feedonly", "-a", "outlets_file=outlets.toml",
                "-s", f"NEWSARCHIVE_DB=sqlite:///{project / 'a.db'}", "-s", f"LOOPBACK_TARGET=127.0.0.1:{fixture_server.port}",
                "-s", "DOWNLOAD_HANDLERS=" + json.dumps({"http": handler, "https": handler}), "-s", "DOWNLOAD_DELAY=0",
@@ -70,8 +70,8 @@ def test_scrapy_crawl_news_for_scrapy_users(fixture_server, tmp_path):
 def test_extract_runs_the_crawl_pipeline_on_saved_pages(tmp_path):
     import gzip as gz
 
-    from crawler import sitegen
-    from crawler.synthetic import article
+    from crawler.devsite import sitegen
+    from crawler.devsite.synthetic import article
 
     story = article(77, language="pt", relevant=True)
     item = sitegen.SiteArticle(story, "https://olhardigital.com.br/2024/01/03/pro/x/", related=(("Outro", "https://o.test/"),))

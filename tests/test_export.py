@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
-from crawler.export import FIELDS, ExportError, export, sequence_width, txt_name
+from crawler.operations.export import FIELDS, ExportError, export, sequence_width, txt_name
 from db.models import Article
 from db.queries import ArticleFilter, count_articles, stream_articles
 from db.session import session_factory

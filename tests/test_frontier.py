@@ -13,7 +13,7 @@ from scrapy import Request
 from scrapy.settings import Settings
 from sqlalchemy import select
 
-from crawler.frontier import BloomDupeFilter, keys
+from crawler.components.frontier import BloomDupeFilter, keys
 from db import migrate
 from db.models import Article, CrawlRunOutlet
 from db.session import make_engine, session_factory

@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.cli import app
-from crawler.schedule import Bounds, next_interval
-from crawler.warc import read_response
+from crawler.operations.schedule import Bounds, next_interval
+from crawler.components.warc import read_response
 
 from db import locks, migrate
 from db.models import Article, CrawlRun, Outlet, OutletSchedule
@@ -111,12 +111,12 @@ def test_scrapyd_egg_builds_and_crawls_from_the_zip(fixture_server, registry, tm
     assert build.returncode == 0, build.stderr[-2000:]
     with zipfile.ZipFile(egg) as archive:
         names = set(archive.namelist())
-        assert {"crawler/settings.py", "crawler/outlets.toml", "crawler/lexicon.toml", "migrations/versions/0002_dedup_index.py"} <= names
+        assert {"crawler/settings.py", "crawler/outlets.toml", "crawler/stages/lexicon.toml", "migrations/versions/0002_dedup_index.py"} <= names
         assert "settings = crawler.settings" in archive.read("EGG-INFO/entry_points.txt").decode()
     runner = tmp_path / "runner"
     runner.mkdir()
     db_url = f"sqlite:///{runner / 'archive.db'}"
-    handler = "crawler.loopback.LoopbackHandler"
+    handler = "crawler.devsite.loopback.LoopbackHandler"
     command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "outlet=feedonly", "-a", f"outlets_file={registry}",
                "-s", f"NEWSARCHIVE_DB={db_url}", "-s", f"LOOPBACK_TARGET=127.0.0.1:{fixture_server.port}",
                "-s", "DOWNLOAD_HANDLERS=" + json.dumps({"http": handler, "https": handler}), "-s", "DOWNLOAD_DELAY=0",
@@ -136,7 +136,7 @@ def test_scrapy_crawl_job_of_a_locked_outlet_stops_at_once(fixture_server, regis
     db_url = f"sqlite:///{tmp_path / 'archive.db'}"
     engine = make_engine(db_url)
     migrate.upgrade(engine)
-    handler = "crawler.loopback.LoopbackHandler"
+    handler = "crawler.devsite.loopback.LoopbackHandler"
     command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "outlet=feedonly", "-a", f"outlets_file={registry}",
                "-s", f"NEWSARCHIVE_DB={db_url}", "-s", f"LOOPBACK_TARGET=127.0.0.1:{fixture_server.port}",
                "-s", "DOWNLOAD_HANDLERS=" + json.dumps({"http": handler, "https": handler}), "-s", "DOWNLOAD_DELAY=0"]

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import pytest
 
+from dataclasses import replace
+
 from bench.seed_pages import MARKERS, SeedPage, seed_pages
-from crawler.process import Options, Page, process_page
+from crawler.config import load_settings
+from crawler.stages.process import Options, Page, process_page
 
 PAGES = seed_pages()
+OPTIONS = Options.from_settings(load_settings())
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: f"{p.seed}-{p.layout}")
 def test_seed_page_comes_out_clean_with_its_metadata(page: SeedPage):
-    processed = process_page(Page(page.url, page.html.encode(), "text/html", 1, timezone=page.timezone),
-                             Options(relevance_threshold=0.5, min_words=40))
+    processed = process_page(Page(page.url, page.html.encode(), "text/html"), replace(OPTIONS, timezone=page.timezone))
     assert processed.record is not None, processed.message
     record = processed.record
     for marker in MARKERS:
@@ -35,14 +38,14 @@ def test_seed_page_comes_out_clean_with_its_metadata(page: SeedPage):
 
 def test_declared_publication_time_is_kept_to_the_minute_in_utc():
     page = next(p for p in PAGES if p.seed == "004" and p.layout == "olhardigital_2025")
-    record = process_page(Page(page.url, page.html.encode(), "text/html", 1), Options(0.5, 40)).record
+    record = process_page(Page(page.url, page.html.encode(), "text/html"), OPTIONS).record
     assert record["published_at"].isoformat() == "2024-07-10T16:45:00+00:00"
 
 
 def test_local_dateline_without_offset_is_read_in_the_outlet_zone():
     page = next(p for p in PAGES if p.seed == "000" and p.layout == "olhardigital_2022")
     html = page.html.encode()
-    in_zone = process_page(Page(page.url, html, "text/html", 1, timezone="America/Sao_Paulo"), Options(0.5, 40)).record
-    no_zone = process_page(Page(page.url, html, "text/html", 1), Options(0.5, 40)).record
+    in_zone = process_page(Page(page.url, html, "text/html"), replace(OPTIONS, timezone="America/Sao_Paulo")).record
+    no_zone = process_page(Page(page.url, html, "text/html"), OPTIONS).record
     assert in_zone["published_at"].isoformat() == "2024-06-13T12:30:00+00:00"  # 09h30 in Brasília
     assert no_zone["published_at"].isoformat() == "2024-06-13T09:30:00+00:00"  # no zone in the registry: UTC

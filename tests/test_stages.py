@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from crawler import discover, sitegen
-from crawler.classify import detect_language, relevance
-from crawler.clean import clean
-from crawler.dates import date_from_url, parse_date
-from crawler.dedup import article_key, canonical_url, content_hash
-from crawler.encoding import decode_html, looks_binary
-from crawler.extract import Hints, extract
-from crawler.synthetic import article
+from crawler.devsite import sitegen
+from crawler.stages import discover
+from crawler.stages.classify import detect_language, relevance
+from crawler.stages.clean import clean
+from crawler.stages.dates import date_from_url, parse_date
+from crawler.stages.dedup import article_key, canonical_url, content_hash
+from crawler.stages.encoding import decode_html, looks_binary
+from crawler.stages.extract import Hints, extract
+from crawler.devsite.synthetic import article
 
 from .conftest import SHARED
 from bench.seed_pages import SEED_BOILERPLATE, seed_files

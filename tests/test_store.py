@@ -9,11 +9,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from crawler.config import load_settings
+from db.dedup import DedupConfig
 from db.models import Article, Outlet, UrlState
 from db.session import make_engine, session_factory
 from db.store import insert_articles, record_urls, upsert_outlets
 
 from .factories import OUTLETS, article_row
+
+CONFIG = DedupConfig.from_settings(load_settings())
 
 
 def _outlet_ids(engine) -> dict[str, int]:
@@ -136,12 +140,12 @@ def test_store_batch_marks_exact_copies_and_refreshes_changed_pages(archive):
 
     copy_in_batch = article_row(1, outlet, url="https://copy.example/a/", canonical_url="https://copy.example/a/", published_at=later)
     with session_factory(archive, write=True).begin() as session:
-        counts = store_batch(session, [page(original), page(copy_in_batch)], [])
+        counts = store_batch(session, [page(original), page(copy_in_batch)], [], CONFIG)
     assert (counts["inserted"], counts["duplicate"]) == (1, 1)
     later_copy = article_row(1, outlet, url="https://copy.example/b/", canonical_url="https://copy.example/b/", published_at=later)
     changed = article_row(1, outlet, text="Texto revisto.", content_hash="f" * 64)
     with session_factory(archive, write=True).begin() as session:
-        counts = store_batch(session, [page(later_copy), page(changed)], [])
+        counts = store_batch(session, [page(later_copy), page(changed)], [], CONFIG)
     assert (counts["duplicate"], counts["updated"]) == (1, 1)
     with session_factory(archive).begin() as session:
         rows = {a.canonical_url: a for a in session.scalars(select(Article))}

@@ -14,7 +14,7 @@ import numpy as np
 from datasketch import MinHash
 from w3lib.url import canonicalize_url
 
-from crawler.story import Fingerprint, fingerprint
+from crawler.stages.story import Fingerprint, fingerprint
 
 # Query parameters that only track the reader: never part of an article's identity.
 TRACKING_PARAMS = re.compile(

@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree, html as lxml_html
 
-from crawler.dates import parse_date
+from crawler.stages.dates import parse_date
 
 # Largest decompressed sitemap we accept (the sitemaps.org limit is 50 MB).
 SITEMAP_MAX_BYTES = 50 * 1024 * 1024

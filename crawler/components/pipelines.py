@@ -1,38 +1,37 @@
-"""The one pipeline: pages -> worker processes (pure stages) -> batched archive writes.
+"""The one pipeline: pages -> the process's extraction pool (pure stages) -> batched archive writes.
 
-Extraction is CPU-bound (~37 pages/s per core): it runs in a process pool so the reactor
-keeps downloading. Database writes run in a thread, one transaction per small batch.
+Database writes run in a thread, one transaction per small batch.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
-import multiprocessing
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.statscollectors import StatsCollector
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from crawler import outlets as registry
+from crawler import pool
+from crawler.components.extensions import RunRecorder
 from crawler.items import PageItem, UrlOutcome
-from crawler.process import Options, Processed, process_page
+from crawler.outcomes import Outcome
+from crawler.stages.process import Options, Processed
 from db.archive import PageResult, store_batch
 from db.dedup import DedupConfig
-from db.session import first_line, session_factory, shared_engine
 from db.models import utcnow
-
+from db.session import first_line, session_factory, shared_engine
 
 logger = logging.getLogger(__name__)
 
 
 class ArchivePipeline:
-    def __init__(self, db_url: str, options: Options, dedup: DedupConfig, workers: int, batch_size: int, stats,
-                 db_retry_delays: tuple[float, ...] = ()) -> None:
+    def __init__(self, crawler: Crawler, db_url: str, options: Options, dedup: DedupConfig, workers: int,
+                 batch_size: int, stats: StatsCollector, db_retry_delays: tuple[float, ...] = ()) -> None:
+        self.crawler = crawler
         self.db_url = db_url
         self.db_retry_delays = db_retry_delays
         self.database_lost: str | None = None
@@ -41,48 +40,49 @@ class ArchivePipeline:
         self.workers = workers
         self.batch_size = batch_size
         self.stats = stats
+        self.outlet_id = 0
         self.results: list[PageResult] = []
         self.outcomes: list[dict[str, Any]] = []
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: pool.ExtractionPool | None = None
         self._lock = asyncio.Lock()
 
     @classmethod
-    def from_crawler(cls, crawler) -> "ArchivePipeline":
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         settings = crawler.settings
         if not settings.get("NEWSARCHIVE_DB"):
             raise NotConfigured("NEWSARCHIVE_DB is not set")
-        options = Options(
-            relevance_threshold=settings.getfloat("NEWSARCHIVE_RELEVANCE_THRESHOLD"),
-            min_words=settings.getint("NEWSARCHIVE_MIN_WORDS"),
-            fast_extraction=settings.getbool("NEWSARCHIVE_FAST_EXTRACTION"),
-        )
-        workers = settings.getint("NEWSARCHIVE_EXTRACT_WORKERS") or os.cpu_count() or 1
-        pipeline = cls(settings.get("NEWSARCHIVE_DB"), options, DedupConfig.from_settings(settings.get), workers,
-                       settings.getint("NEWSARCHIVE_BATCH_SIZE"), crawler.stats,
-                       tuple(float(d) for d in settings.getlist("NEWSARCHIVE_DB_RETRY_DELAYS")))
-        pipeline.crawler = crawler
-        return pipeline
+        assert crawler.stats is not None
+        options = Options.from_settings(settings, crawler.spider.outlet)  # type: ignore[union-attr]
+        return cls(crawler, settings.get("NEWSARCHIVE_DB"), options, DedupConfig.from_settings(settings),
+                   settings.getint("NEWSARCHIVE_EXTRACT_WORKERS"), settings.getint("NEWSARCHIVE_BATCH_SIZE"),
+                   crawler.stats, tuple(float(d) for d in settings.getlist("NEWSARCHIVE_DB_RETRY_DELAYS")))
 
     def open_spider(self) -> None:
-        outlet: registry.Outlet = self.crawler.spider.outlet
-        self.options = dataclasses.replace(self.options, boilerplate_patterns=outlet.boilerplate_patterns)
-        # spawn, not fork: forking a process that runs the reactor and DB pools is unsafe.
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        recorder = self.crawler.get_extension(RunRecorder)
+        assert recorder is not None, "the RunRecorder extension owns the outlet's row"
+        self.outlet_id = recorder.outlet_id
+        self.pool = pool.acquire(self.workers)
 
     async def process_item(self, item: Any) -> Any:
         if self.database_lost:
             raise DropItem(f"not stored: {self.database_lost}")
         if isinstance(item, UrlOutcome):
-            self.outcomes.append(_state(item.url, item.outlet_id, item.kind, item.outcome, item.http_status,
-                                        item.message, item.etag, item.last_modified))
+            self.outcomes.append(self._state(item.url, item.kind, item.outcome, item.http_status, item.message,
+                                             item.etag, item.last_modified))
         elif isinstance(item, PageItem):
-            processed: Processed = await asyncio.wrap_future(self.pool.submit(process_page, item.page, self.options))
+            assert self.pool is not None
+            try:
+                processed = await self.pool.process(item.page, self.options)
+            except pool.WorkerDied as exc:
+                processed = Processed(Outcome.ERROR, message=str(exc))
             self.stats.inc_value(f"extract/{processed.outcome}")
-            state = _state(item.state_url, item.page.outlet_id, "page", processed.outcome, item.http_status,
-                           processed.message, item.etag, item.last_modified, lastmod=item.lastmod)
+            state = self._state(item.state_url, "page", processed.outcome, item.http_status, processed.message,
+                                item.etag, item.last_modified, lastmod=item.lastmod)
             record = processed.record
-            if record is not None and item.warc:
-                record = record | {"warc_file": item.warc[0], "warc_offset": item.warc[1]}
+            if record is not None:
+                record = record | {"outlet_id": self.outlet_id}
+                if item.warc:
+                    record |= {"warc_file": item.warc[0], "warc_offset": item.warc[1]}
             self.results.append(PageResult(state, record, processed.features))
         if len(self.results) + len(self.outcomes) >= self.batch_size:
             await self._flush()
@@ -121,6 +121,7 @@ class ArchivePipeline:
         self.database_lost = f"database unreachable: {first_line(exc.orig)}"
         self.stats.set_value("archive/database_lost", self.database_lost)
         logger.error("%s; stopping the crawl (%d pages of the last batch not stored)", self.database_lost, pages)
+        assert self.crawler.engine is not None
         self.crawler.engine.close_spider(self.crawler.spider, "database_unavailable")
 
     async def close_spider(self) -> None:
@@ -128,15 +129,15 @@ class ArchivePipeline:
             await self._flush()
         finally:
             if self.pool is not None:
-                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool = None
+                pool.release()
+
+    def _state(self, url: str, kind: str, outcome: str, http_status: int | None, message: str | None,
+               etag: str | None, last_modified: str | None, lastmod: Any = None) -> dict[str, Any]:
+        return {"url": url, "outlet_id": self.outlet_id, "kind": kind, "outcome": outcome,
+                "http_status": http_status, "message": message, "etag": etag, "last_modified": last_modified,
+                "lastmod_seen": lastmod, "last_fetched_at": utcnow()}
 
 
 def _connection_lost(exc: DBAPIError) -> bool:
     return exc.connection_invalidated or isinstance(exc, OperationalError)
-
-
-def _state(url: str, outlet_id: int, kind: str, outcome: str, http_status: int | None, message: str | None,
-           etag: str | None, last_modified: str | None, lastmod=None) -> dict[str, Any]:
-    return {"url": url, "outlet_id": outlet_id, "kind": kind, "outcome": outcome, "http_status": http_status,
-            "message": message, "etag": etag, "last_modified": last_modified, "lastmod_seen": lastmod,
-            "last_fetched_at": utcnow()}

@@ -9,8 +9,8 @@ from datetime import datetime, timezone, tzinfo
 import trafilatura
 from lxml import etree, html as lxml_html
 
-from crawler.dates import date_from_url, parse_date
-from crawler.metadata import PageMeta, read_meta
+from crawler.stages.dates import date_from_url, parse_date
+from crawler.stages.metadata import PageMeta, read_meta
 
 # trafilatura's options, chosen by measurement (bench/eval_quality.py). Full mode (fast=False, its
 # fallback extractors on) is the default: fast mode picks the wrong block on some pages (fundus

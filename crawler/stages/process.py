@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timezone
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
-from typing import Any
 
-from crawler.classify import detect_language, relevance
-from crawler.clean import clean
-from crawler.dedup import Features, article_key, canonical_url, content_hash, features, same_site
-from crawler.encoding import decode_html, looks_binary
-from crawler.extract import Hints, extract
+from crawler.outcomes import Outcome
+from crawler.stages.classify import detect_language, relevance
+from crawler.stages.clean import clean
+from crawler.stages.dedup import Features, article_key, canonical_url, content_hash, features, same_site
+from crawler.stages.encoding import decode_html, looks_binary
+from crawler.stages.extract import Hints, extract
+
+if TYPE_CHECKING:
+    from crawler.outlets import Outlet
 
 
 @dataclass(frozen=True)
@@ -20,45 +24,64 @@ class Page:
     url: str  # after redirects
     body: bytes
     content_type: str | None
-    outlet_id: int
     hints: Hints = Hints()
-    page_language_default: str | None = None
-    timezone: str | None = None  # the outlet's IANA zone, for dates written without an offset
+
+
+class SettingsLike(Protocol):
+    """What Options reads settings through: Scrapy's Settings, as crawler.config builds them."""
+
+    def getfloat(self, name: str) -> float: ...
+    def getint(self, name: str) -> int: ...
+    def getbool(self, name: str) -> bool: ...
 
 
 @dataclass(frozen=True)
 class Options:
+    """How pages are processed: the settings and one outlet's registry entry, built once by
+    `from_settings` for every entry point (crawl, reextract, extract), so all process a page alike."""
+
     relevance_threshold: float
     min_words: int
     boilerplate_patterns: tuple[re.Pattern[str], ...] = ()
     fast_extraction: bool = False
+    language: str | None = None  # the outlet's language, when the page does not say
+    timezone: str | None = None  # the outlet's IANA zone, for dates written without an offset
+
+    @classmethod
+    def from_settings(cls, settings: SettingsLike, outlet: Outlet | None = None) -> Options:
+        return cls(
+            relevance_threshold=settings.getfloat("NEWSARCHIVE_RELEVANCE_THRESHOLD"),
+            min_words=settings.getint("NEWSARCHIVE_MIN_WORDS"),
+            fast_extraction=settings.getbool("NEWSARCHIVE_FAST_EXTRACTION"),
+            boilerplate_patterns=outlet.boilerplate_patterns if outlet else (),
+            language=outlet.language if outlet else None,
+            timezone=outlet.timezone if outlet else None,
+        )
 
 
 @dataclass
 class Processed:
-    outcome: str  # "article", "off_topic" or "not_article"
+    outcome: str  # Outcome.ARTICLE, OFF_TOPIC or NOT_ARTICLE
     record: dict[str, Any] | None = None
     message: str | None = None
-    removed_lines: list[str] = field(default_factory=list)
     features: Features | None = None
 
 
 def process_page(page: Page, options: Options) -> Processed:
     if looks_binary(page.body):
-        return Processed("not_article", message="binary content")
+        return Processed(Outcome.NOT_ARTICLE, message="binary content")
     html, _ = decode_html(page.body, page.content_type)
-    zone = ZoneInfo(page.timezone) if page.timezone else timezone.utc
+    zone = ZoneInfo(options.timezone) if options.timezone else timezone.utc
     extracted = extract(html, page.url, page.hints, fast=options.fast_extraction, zone=zone)
     if extracted is None:
-        return Processed("not_article", message="no main text")
+        return Processed(Outcome.NOT_ARTICLE, message="no main text")
     cleaned = clean(extracted.text, extracted.title, options.boilerplate_patterns)
     words = len(cleaned.text.split())
     if words < options.min_words:
-        return Processed("not_article", message=f"{words} words of text")
-    language = detect_language(cleaned.text, extracted.page_language or page.page_language_default)
+        return Processed(Outcome.NOT_ARTICLE, message=f"{words} words of text")
+    language = detect_language(cleaned.text, extracted.page_language or options.language)
     topic = relevance(extracted.title, cleaned.text, language, options.relevance_threshold)
     record = {
-        "outlet_id": page.outlet_id,
         "url": page.url,
         "canonical_url": article_key(page.url, extracted.canonical_href),
         "title": extracted.title,
@@ -78,7 +101,7 @@ def process_page(page: Page, options: Options) -> Processed:
         "tags": extracted.tags,
         "site_name": extracted.site_name,
     }
-    return Processed("article" if topic.is_relevant else "off_topic", record, removed_lines=cleaned.removed,
+    return Processed(Outcome.ARTICLE if topic.is_relevant else Outcome.OFF_TOPIC, record,
                      features=features(extracted.title, cleaned.text, language))
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
 
-from crawler.synthetic import SyntheticArticle
+from crawler.devsite.synthetic import SyntheticArticle
 
 LABELS = {
     "pt": {"ad": "PUBLICIDADE", "also": "Leia mais:", "comment": "Deixe um comentário",

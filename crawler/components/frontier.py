@@ -47,7 +47,7 @@ def frontier_settings(redis_url: str, slug: str) -> dict:
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_KEY": keys(slug)["queue"],
         "SCHEDULER_DUPEFILTER_KEY": keys(slug)["seen"],
-        "DUPEFILTER_CLASS": "crawler.frontier.BloomDupeFilter",
+        "DUPEFILTER_CLASS": "crawler.components.frontier.BloomDupeFilter",
         "REDIS_URL": redis_url,
     }
 

@@ -10,6 +10,7 @@ SIGTERM or SIGINT lets the running crawl finish its pages in flight and record i
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from db.models import CrawlRun, CrawlRunOutlet, Outlet, OutletSchedule, utcnow
 from db.session import session_factory
 from db.store import insert_statement
 
-from . import outlets as registry
+from crawler import outlets as registry
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,9 @@ class Scheduler:
         return crawls
 
     def _crawl(self, slugs: list[str]) -> None:
-        command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", self.db_url, *self.crawl_args]
+        # The archive URL (with any password) goes through the environment: argv is readable by
+        # every local user in /proc/PID/cmdline.
+        command = [sys.executable, "-m", "crawler.cli", "crawl", *self.crawl_args]
         if self.outlets_file:
             command += ["--outlets", str(self.outlets_file)]
         for slug in slugs:
@@ -116,7 +119,8 @@ class Scheduler:
         with session_factory(self.engine).begin() as session:
             before = session.scalar(select(func.max(CrawlRun.id))) or 0
         self.report(f"crawling {', '.join(slugs)}")
-        self.child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        self.child = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                      env={**os.environ, "NEWSARCHIVE_DB": self.db_url})
         returncode = self.child.wait()
         self.child = None
         with session_factory(self.engine, write=True).begin() as session:

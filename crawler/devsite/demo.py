@@ -9,9 +9,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from crawler import sitegen
-from crawler.siteserver import Resource, SiteServer
-from crawler.synthetic import article
+from crawler.devsite import sitegen
+from crawler.devsite.siteserver import Resource, SiteServer
+from crawler.devsite.synthetic import article
 
 DEMO_ARTICLES = 36
 SITE_NAME = "Demo Tech News"
@@ -80,7 +80,7 @@ article_url_pattern = '/\\d{{4}}/\\d{{2}}/\\d{{2}}/[\\w-]+/[\\w-]+/$'
 
 
 # The demo outlet's address: stable across runs (the server's port is not), so a second demo
-# is an incremental crawl. Requests reach the loopback server through crawler.loopback.
+# is an incremental crawl. Requests reach the loopback server through crawler.devsite.loopback.
 DEMO_BASE = "http://demo.newsarchive.test"
 
 
@@ -91,7 +91,7 @@ def start_demo_server() -> SiteServer:
 
 
 def crawl_overrides(server: SiteServer) -> dict:
-    handler = "crawler.loopback.LoopbackHandler"
+    handler = "crawler.devsite.loopback.LoopbackHandler"
     return {"DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
             "LOOPBACK_TARGET": f"127.0.0.1:{server.server_address[1]}",
             "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8}

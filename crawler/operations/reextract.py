@@ -5,17 +5,17 @@ article; then duplicates and stories over the whole archive (`db.dedup.rebuild`)
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select, update
 
-from crawler.process import Options, Page, Processed, process_page
-from crawler.warc import read_response
+from crawler import outlets as registry
+from crawler import pool
+from crawler.components.warc import read_response
+from crawler.stages.process import Options, Page, Processed, SettingsLike
 from db import dedup
 from db.archive import REFRESHED
 from db.models import Article, Outlet
@@ -29,32 +29,34 @@ BATCH = 200
 KEPT_WHEN_MISSING = {"title", "authors", "published_at", "modified_at", "description", "image_url", "site_name"}
 
 
-def reextract(engine: Engine, options: Options, config: dedup.DedupConfig, warc_dir: Path | None = None,
-              workers: int = 0, on_progress: Callable[[int], None] | None = None,
-              zones: dict[str, str | None] | None = None) -> Counter:
-    """`zones`: outlet slug -> the registry's time zone, as the crawl used it."""
+def reextract(engine: Engine, settings: SettingsLike, outlets: Mapping[str, registry.Outlet], warc_dir: Path | None = None,
+              on_progress: Callable[[int], None] | None = None) -> Counter:
+    """Each article is processed as its outlet's crawl would today: `Options.from_settings(settings,
+    outlet)`, with the outlet's registry entry (time zone, language, boilerplate patterns)."""
     counts: Counter = Counter()
     with session_factory(engine).begin() as session:
         ids = list(session.scalars(select(Article.id).where(Article.warc_file.is_not(None)).order_by(Article.id)))
         counts["without_capture"] = session.scalar(select(func.count()).where(Article.warc_file.is_(None))) or 0
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers or os.cpu_count() or 1, mp_context=context) as pool:
-        for chunk in _chunks(ids, BATCH):
-            counts += _reextract_batch(engine, chunk, options, warc_dir, pool, zones or {})
+    extraction = pool.acquire(settings.getint("NEWSARCHIVE_EXTRACT_WORKERS"))
+    try:
+        for chunk in dedup.chunks(ids, BATCH):
+            counts += _reextract_batch(engine, chunk, settings, outlets, warc_dir, extraction)
             if on_progress:
                 on_progress(len(chunk))
+    finally:
+        pool.release()
     with session_factory(engine, write=True).begin() as session:
-        counts += dedup.rebuild(session, config)
+        counts += dedup.rebuild(session, dedup.DedupConfig.from_settings(settings))
     return counts
 
 
-def _reextract_batch(engine: Engine, ids: list[int], options: Options, warc_dir: Path | None, pool,
-                     zones: dict[str, str | None]) -> Counter:
+def _reextract_batch(engine: Engine, ids: list[int], settings: SettingsLike, outlets: Mapping[str, registry.Outlet],
+                     warc_dir: Path | None, extraction: pool.ExtractionPool) -> Counter:
     counts: Counter = Counter()
     with session_factory(engine).begin() as session:
-        rows = session.execute(select(Article.id, Article.outlet_id, Article.warc_file, Article.warc_offset, Outlet.language, Outlet.slug)
+        rows = session.execute(select(Article.id, Article.warc_file, Article.warc_offset, Outlet.language, Outlet.slug)
                                .join(Outlet, Outlet.id == Article.outlet_id).where(Article.id.in_(ids))).all()
-    pages: dict[int, Page] = {}
+    pages: dict[int, tuple[Page, Options]] = {}
     for row in rows:
         try:
             url, body, content_type = read_response(_located(row.warc_file, warc_dir), row.warc_offset)
@@ -62,9 +64,11 @@ def _reextract_batch(engine: Engine, ids: list[int], options: Options, warc_dir:
             counts["capture_unreadable"] += 1
             logger.warning("article %s: capture %s@%s unreadable: %s", row.id, row.warc_file, row.warc_offset, exc)
             continue
-        pages[row.id] = Page(url, body, content_type, row.outlet_id, page_language_default=row.language,
-                             timezone=zones.get(row.slug))
-    results = list(pool.map(process_page, pages.values(), [options] * len(pages), chunksize=8))
+        options = Options.from_settings(settings, outlets.get(row.slug))
+        if row.slug not in outlets:  # an outlet no longer in the registry: what the archive knows of it
+            options = replace(options, language=row.language)
+        pages[row.id] = (Page(url, body, content_type), options)
+    results = extraction.map((page for page, _ in pages.values()), (options for _, options in pages.values()))
     with session_factory(engine, write=True).begin() as session:
         for article_id, processed in zip(pages, results):
             counts[_apply(session, article_id, processed)] += 1
@@ -88,8 +92,3 @@ def _located(path: str, warc_dir: Path | None) -> Path:
     if warc_dir is not None and not recorded.exists():
         return warc_dir / recorded.name
     return recorded
-
-
-def _chunks(values: Sequence[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(values), size):
-        yield list(values[start:start + size])

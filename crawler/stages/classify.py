@@ -79,7 +79,7 @@ def _compile(terms: dict[str, Term]) -> tuple[re.Pattern[str], dict[str, Term]]:
 
 @lru_cache(maxsize=4)
 def load_lexicon(path: str | None = None) -> Lexicon:
-    raw = open(path, "rb").read() if path else (resources.files("crawler") / "lexicon.toml").read_bytes()
+    raw = open(path, "rb").read() if path else (resources.files("crawler.stages") / "lexicon.toml").read_bytes()
     data = tomllib.loads(raw.decode("utf-8"))
     per_language: dict[str, dict[str, Term]] = {}
     for group in GROUPS:

@@ -1,0 +1,142 @@
+"""Commands over the archive's contents: search, export, stats, dedup."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+from sqlalchemy import Engine, func, select
+
+from crawler import settings
+from crawler.cli.common import (DbOption, DuplicatesOption, LanguageOption, OffTopicOption, OutletOption, SetOption,
+                                SinceOption, UntilOption, app, check_outlets, err_console, fail, iso, make_filter,
+                                notice, open_db, out_console, progress_bar, settings_of)
+from crawler.operations.export import FIELDS, FORMATS, ExportError, export
+from db import queries
+from db.models import Article
+from db.search_query import QueryError
+from db.session import display_url, session_factory
+
+
+@app.command("export")
+def export_command(
+    out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Directory (txt) or file (jsonl, csv, parquet).")],
+    format: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")] = "txt",
+    since: SinceOption = None,
+    until: UntilOption = None,
+    outlet: OutletOption = None,
+    language: LanguageOption = None,
+    include_duplicates: DuplicatesOption = False,
+    include_off_topic: OffTopicOption = False,
+    db: DbOption = settings.NEWSARCHIVE_DB,
+) -> None:
+    """Export articles: by default the relevant ones that are not copies of another."""
+    if format not in FORMATS:
+        fail(f"unknown export format {format!r}: choose one of {', '.join(FORMATS)}", code=2)
+    spec = make_filter(since, until, outlet, language, include_duplicates, include_off_topic)
+    engine = open_db(db)
+    with session_factory(engine).begin() as session:
+        check_outlets(session, spec)
+        total = queries.count_articles(session, spec)
+        rows = ({key: getattr(article, key, None) for key in FIELDS} | {"outlet": outlet_slug}
+                for article, outlet_slug in queries.stream_articles(session, spec))
+        with progress_bar(f"exporting {format}", total) as tick:
+            try:
+                written = export(rows, format, out, total, tick)
+            except ExportError as exc:
+                fail(str(exc))
+            except OSError as exc:
+                fail(f"cannot write {out}: {exc.strerror or exc}")
+    notice(f"exported {written} articles to {out} ({format})")
+
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help='Words (all must match), "exact phrases", -excluded, a OR b.')],
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many hits.")] = settings.NEWSARCHIVE_SEARCH_LIMIT,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
+    candidates: Annotated[int, typer.Option(min=0, help="Rank the newest N matches (0: all matches, slower).")] = settings.NEWSARCHIVE_SEARCH_CANDIDATES,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    outlet: OutletOption = None,
+    language: LanguageOption = None,
+    include_duplicates: DuplicatesOption = False,
+    include_off_topic: OffTopicOption = False,
+    db: DbOption = settings.NEWSARCHIVE_DB,
+) -> None:
+    """Ranked full-text search over titles and texts."""
+    spec = make_filter(since, until, outlet, language, include_duplicates, include_off_topic)
+    engine = open_db(db)
+    with session_factory(engine).begin() as session:
+        check_outlets(session, spec)
+        try:
+            hits = queries.search(session, query, spec, limit, candidates)
+        except QueryError as exc:
+            fail(str(exc), code=2)
+    if as_json:
+        for hit in hits:
+            record = {"id": hit.article.id, "outlet": hit.outlet, "rank": hit.rank, "title": hit.article.title,
+                      "url": hit.article.url, "published_at": iso(hit.article.published_at), "snippet": hit.snippet}
+            out_console.print(json.dumps(record, ensure_ascii=False), markup=False, highlight=False)
+        return
+    if not hits:
+        notice(f"no articles match {query!r}")
+        return
+    for hit in hits:
+        date = hit.article.published_at.date().isoformat() if hit.article.published_at else "undated"
+        out_console.print(f"[bold]{hit.article.title or '(untitled)'}[/bold]", highlight=False)
+        out_console.print(f"  {date} · {hit.outlet} · {hit.article.url}", markup=False, highlight=False)
+        out_console.print(f"  {hit.snippet}", markup=False, highlight=False)
+
+
+
+@app.command("stats")
+def stats_command(db: DbOption = settings.NEWSARCHIVE_DB) -> None:
+    """Per outlet: articles, relevant, duplicates, and how its last crawl went."""
+    engine = open_db(db)
+    with session_factory(engine).begin() as session:
+        rows = queries.outlet_stats(session)
+    table = Table(title=f"newsarchive · {display_url(engine.url)}")
+    for header in ("outlet", "articles", "relevant", "duplicates", "last crawl", "outcome", "new", "errors"):
+        table.add_column(header, justify="left" if header in ("outlet", "last crawl", "outcome") else "right")
+    for row in rows:
+        last = row["last_crawl"].strftime("%Y-%m-%d %H:%M UTC") if row["last_crawl"] else "never"
+        table.add_row(row["slug"], str(row["articles"]), str(row["relevant"]), str(row["duplicates"]), last,
+                      row["last_status"] or "-", str(row["last_new"] or 0), str(row["last_errors"] or 0))
+    out_console.print(table)
+
+
+@app.command("dedup")
+def dedup_command(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Recompute hashes, copies and stories over the whole archive.")] = False,
+    set_: SetOption = None,
+    db: DbOption = settings.NEWSARCHIVE_DB,
+) -> None:
+    """How the archive deduplicates; with --rebuild, recompute it all first (after a threshold change)."""
+    from db import dedup
+
+    engine = open_db(db)
+    config = dedup.DedupConfig.from_settings(settings_of(set_))
+    if rebuild:
+        with session_factory(engine).begin() as session:
+            total = session.scalar(select(func.count()).select_from(Article)) or 0
+        with progress_bar("dedup", total) as tick, session_factory(engine, write=True).begin() as session:
+            counts = dedup.rebuild(session, config, on_progress=tick)
+        notice(f"rebuilt dedup over {counts['articles']} articles ({counts['rehashed']} rehashed)")
+    print_dedup_summary(engine)
+
+
+def print_dedup_summary(engine: Engine) -> None:
+    from db import dedup
+
+    with session_factory(engine).begin() as session:
+        found = dedup.summary(session)
+    out_console.print(f"{found['articles']} articles: {found['copies']} copies of {found['originals_copied']} originals; "
+                      f"{found['stories']} stories, {found['stories_linked']} of them told more than once"
+                      + (f"; {found['unindexed']} not indexed yet (run `newsarchive dedup --rebuild`)" if found["unindexed"] else ""),
+                      markup=False, highlight=False)
+

@@ -1,0 +1,1 @@
+"""The Scrapy components around the spider (middlewares, pipeline, extensions), wired in crawler/settings.py."""

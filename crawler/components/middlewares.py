@@ -1,0 +1,132 @@
+"""Spider middlewares: per-request decisions that are not discovery (Scrapy's DepthMiddleware shape:
+settings read in `from_crawler`, a dropped request counted in stats)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from email.utils import format_datetime
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import StatsCollector
+
+from crawler.components.extensions import RunRecorder
+from crawler.outcomes import SETTLED
+from crawler.stages.dedup import canonical_url
+from db.queries import KnownUrl, known_urls, last_crawl_completed
+from db.session import session_factory
+
+SOURCE_KINDS = ("feed", "sitemap", "listing")
+
+
+class IncrementalMiddleware:
+    """What the archive already knows of the outlet's URLs (`url_state`):
+    - an article page fetched before, with a settled outcome and no newer sitemap lastmod, is not
+      requested again (`incremental/skipped_known`);
+    - every other request for a known URL carries its validators (If-None-Match, If-Modified-Since),
+      so an unchanged page costs a 304;
+    - after a crawl of the outlet that did not finish, sources are read again in full, without
+      validators: a 304 would hide the children (and their articles) the killed crawl never reached.
+    """
+
+    def __init__(self, known: dict[str, KnownUrl], resumed: bool, stats: StatsCollector) -> None:
+        self.known = known
+        self.resumed = resumed
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
+        recorder = crawler.get_extension(RunRecorder)
+        if recorder is None:
+            raise NotConfigured("IncrementalMiddleware needs the RunRecorder extension")
+        with session_factory(recorder.engine).begin() as session:
+            known = known_urls(session, recorder.outlet_id)
+            resumed = not last_crawl_completed(session, recorder.outlet_id)
+        assert crawler.stats is not None
+        return cls(known, resumed, crawler.stats)
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for request in start:
+            if (kept := self._filter(request)) is not None:
+                yield kept
+
+    def process_spider_output(self, response: Any, result: Iterable[Any]) -> Iterator[Any]:
+        for request in result:
+            if (kept := self._filter(request)) is not None:
+                yield kept
+
+    async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for request in result:
+            if (kept := self._filter(request)) is not None:
+                yield kept
+
+    def _filter(self, request: Any) -> Any:
+        if not isinstance(request, Request):
+            return request
+        kind = request.meta.get("kind")
+        known = self.known.get(canonical_url(request.url))
+        if known is None or (kind in SOURCE_KINDS and self.resumed):
+            return request
+        if kind == "page" and known.outcome in SETTLED and not _changed_since(request.meta.get("lastmod"), known):
+            self.stats.inc_value("incremental/skipped_known")
+            return None
+        if kind in (*SOURCE_KINDS, "page"):
+            for name, value in _validators(known).items():
+                request.headers.setdefault(name, value)
+        return request
+
+
+class MaxPagesMiddleware:
+    """At most NEWSARCHIVE_MAX_PAGES article pages requested per outlet and crawl (0: no limit);
+    the rest are counted in `discover/over_max_pages`. Placed after IncrementalMiddleware, so pages
+    it skips cost nothing of the budget."""
+
+    def __init__(self, max_pages: int, stats: StatsCollector) -> None:
+        self.max_pages = max_pages
+        self.stats = stats
+        self.requested = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> MaxPagesMiddleware:
+        max_pages = crawler.settings.getint("NEWSARCHIVE_MAX_PAGES")
+        if not max_pages:
+            raise NotConfigured("no page limit")
+        assert crawler.stats is not None
+        return cls(max_pages, crawler.stats)
+
+    def process_spider_output(self, response: Any, result: Iterable[Any]) -> Iterator[Any]:
+        for request in result:
+            if self._allowed(request):
+                yield request
+
+    async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for request in result:
+            if self._allowed(request):
+                yield request
+
+    def _allowed(self, request: Any) -> bool:
+        if not isinstance(request, Request) or request.meta.get("kind") != "page":
+            return True
+        if self.requested >= self.max_pages:
+            self.stats.inc_value("discover/over_max_pages")
+            return False
+        self.requested += 1
+        return True
+
+
+def _changed_since(lastmod: Any, known: KnownUrl) -> bool:
+    """A sitemap lastmod newer than our last fetch means the article changed."""
+    return lastmod is not None and known.last_fetched_at is not None and lastmod > known.last_fetched_at
+
+
+def _validators(known: KnownUrl) -> dict[str, str]:
+    headers = {}
+    if known.etag:
+        headers["If-None-Match"] = known.etag
+    if known.last_modified:
+        headers["If-Modified-Since"] = known.last_modified
+    elif known.last_fetched_at and known.outcome in SETTLED:
+        headers["If-Modified-Since"] = format_datetime(known.last_fetched_at, usegmt=True)
+    return headers

@@ -1,0 +1,1 @@
+"""What the commands run: a crawl, the scheduler, re-extraction, export."""

@@ -1,0 +1,140 @@
+"""Crawl runs: the one place that writes `crawl_runs` and `crawl_run_outlets`.
+
+A run is opened once (by `newsarchive crawl` for all its outlets, or by a `scrapy crawl` job for
+its one outlet), each outlet's part is started and finished by that outlet's crawler with its full
+stats, and the run is closed once. The counts a run reports are read back from the archive when
+each part finishes, so the summary always equals what the archive holds: a copy stored before its
+original counts as a copy once the original arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from .models import Article, CrawlRun, CrawlRunOutlet, Outlet, utcnow
+from .session import session_factory
+from .store import insert_statement
+
+
+class RunStatus:
+    """`crawl_runs.status`."""
+
+    RUNNING: Final = "running"  # still running, or killed
+    FINISHED: Final = "finished"  # every outlet ran to its end (some may have been unreachable)
+    INTERRUPTED: Final = "interrupted"  # stopped early: a signal, or the database went away
+
+
+class OutletStatus:
+    """`crawl_run_outlets.status`."""
+
+    RUNNING: Final = "running"  # still running, or killed
+    OK: Final = "ok"
+    UNREACHABLE: Final = "unreachable"  # nothing answered: every connection failed
+    INTERRUPTED: Final = "interrupted"  # stopped early: a signal, or the database went away
+    BUSY: Final = "busy"  # another crawl holds the outlet's lock (never stored: reported only)
+
+
+# The stats behind each counter of a run while it runs (the live table). When an outlet's part
+# finishes, the archive's counts (ARCHIVED) are read back from the archive instead.
+COUNTERS: Final = {"pages": "fetch/article_pages", "articles_new": "archive/inserted",
+                   "duplicates": "archive/duplicate", "off_topic": "archive/off_topic", "errors": "fetch/error"}
+ARCHIVED: Final = ("articles_new", "duplicates", "off_topic")
+
+
+@dataclass
+class OutletResult:
+    slug: str
+    pages: int = 0
+    articles_new: int = 0
+    duplicates: int = 0
+    off_topic: int = 0
+    errors: int = 0
+    status: str = OutletStatus.RUNNING
+    message: str | None = None
+
+    @classmethod
+    def from_stats(cls, slug: str, stats: Mapping[str, Any]) -> OutletResult:
+        return cls(slug, **{column: int(stats.get(key, 0)) for column, key in COUNTERS.items()})
+
+
+class CrawlRunLedger:
+    def __init__(self, engine: Engine, run_id: int) -> None:
+        self.engine = engine
+        self.run_id = run_id
+
+    @classmethod
+    def open(cls, engine: Engine, slugs: Sequence[str]) -> CrawlRunLedger:
+        with session_factory(engine, write=True).begin() as session:
+            run = CrawlRun(outlets=",".join(slugs), status=RunStatus.RUNNING, stats={})
+            session.add(run)
+            session.flush()
+            return cls(engine, run.id)
+
+    def outlet_started(self, outlet_id: int) -> None:
+        with session_factory(self.engine, write=True).begin() as session:
+            session.execute(insert_statement(session, CrawlRunOutlet.__table__).values(
+                run_id=self.run_id, outlet_id=outlet_id, status=OutletStatus.RUNNING).on_conflict_do_nothing())
+
+    def outlet_finished(self, outlet_id: int, status: str, message: str | None, stats: Mapping[str, Any]) -> None:
+        """Record the outlet's part: its status, its counters, and its stats added to the run's."""
+        counters = {column: int(stats.get(key, 0)) for column, key in COUNTERS.items() if column not in ARCHIVED}
+        with session_factory(self.engine, write=True).begin() as session:
+            run = session.get(CrawlRun, self.run_id, with_for_update=True)
+            assert run is not None
+            session.execute(update(CrawlRunOutlet).where(CrawlRunOutlet.run_id == self.run_id,
+                                                         CrawlRunOutlet.outlet_id == outlet_id)
+                            .values(status=status, message=message, finished_at=utcnow(),
+                                    feed_update_seconds=stats.get("discover/feed_update_seconds"),
+                                    **counters, **_archived(session, outlet_id, run.started_at)))
+            run.stats = _add_counters(run.stats or {}, stats)
+
+    def close(self, interrupted: bool = False) -> None:
+        """Close the run: its totals are its outlets' (recounted from the archive: a later outlet's
+        article may have made an earlier one's a copy)."""
+        with session_factory(self.engine, write=True).begin() as session:
+            run = session.get(CrawlRun, self.run_id, with_for_update=True)
+            assert run is not None
+            parts = session.scalars(select(CrawlRunOutlet).where(CrawlRunOutlet.run_id == self.run_id)).all()
+            for part in parts:
+                for column, value in _archived(session, part.outlet_id, run.started_at).items():
+                    setattr(part, column, value)
+            not_ok = [part for part in parts if part.status != OutletStatus.OK]
+            run.status = (RunStatus.INTERRUPTED if interrupted or any(p.status == OutletStatus.INTERRUPTED for p in parts)
+                          else RunStatus.FINISHED)
+            run.finished_at = utcnow()
+            run.message = f"{len(not_ok)} outlet(s) not ok" if not_ok else None
+            for column in ("pages", "articles_new", "duplicates", "off_topic", "errors"):
+                setattr(run, column, sum(getattr(part, column) or 0 for part in parts))
+
+    def results(self) -> list[OutletResult]:
+        with session_factory(self.engine).begin() as session:
+            rows = session.execute(
+                select(Outlet.slug, CrawlRunOutlet).join(Outlet, Outlet.id == CrawlRunOutlet.outlet_id)
+                .where(CrawlRunOutlet.run_id == self.run_id).order_by(Outlet.slug)).all()
+        return [OutletResult(slug, r.pages, r.articles_new, r.duplicates, r.off_topic, r.errors, r.status, r.message)
+                for slug, r in rows]
+
+
+def _archived(session: Session, outlet_id: int, since: datetime) -> dict[str, int]:
+    """What this run added to the archive for the outlet, as the archive holds it now (ARCHIVED)."""
+    new = (Article.outlet_id == outlet_id, Article.fetched_at >= since)
+    copy = Article.duplicate_of_id.is_not(None)
+    row = session.execute(select(
+        func.count().filter(~copy), func.count().filter(copy), func.count().filter(~copy, ~Article.is_relevant),
+    ).where(*new)).one()
+    return {"articles_new": row[0], "duplicates": row[1], "off_topic": row[2]}
+
+
+def _add_counters(total: Mapping[str, Any], stats: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's stats: every numeric counter summed over its outlets."""
+    merged = dict(total)
+    for key, value in stats.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            merged[key] = merged.get(key, 0) + value
+    return merged
