@@ -11,6 +11,7 @@ from pathlib import Path
 
 from crawler import outlets as registry
 
+from .conftest import scrapy_command, summary_rows
 from .sites import TEST_REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,8 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_demo_crawls_searches_and_exports_offline(tmp_path):
     result = subprocess.run([sys.executable, "-m", "crawler.cli", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "crawl run 1" in result.stdout and "demo" in result.stdout
+    assert "crawl run 1" in result.stdout
+    # The summary is what the archive holds: the partner copy stored before its original counts as a copy.
+    assert summary_rows(result.stdout)["demo"] == ["ok", "40", "38", "2", "7", "0"]
     with sqlite3.connect(tmp_path / "archive.db") as conn:
+        assert conn.execute("SELECT count(*) - count(duplicate_of_id), count(duplicate_of_id), "
+                            "sum(NOT is_relevant AND duplicate_of_id IS NULL) FROM articles").fetchone() == (38, 2, 7)
         stored, relevant = conn.execute("SELECT count(*), sum(is_relevant AND duplicate_of_id IS NULL) FROM articles").fetchone()
         # partners' copies point at the originals they credit, even the one stamped before its original
         credited = conn.execute("SELECT copy.url, orig.url FROM articles copy JOIN articles orig ON orig.id = copy.duplicate_of_id").fetchall()
@@ -54,11 +59,7 @@ def test_scrapy_crawl_news_for_scrapy_users(fixture_server, tmp_path):
     project.mkdir()
     shutil.copy(ROOT / "scrapy.cfg", project / "scrapy.cfg")
     (project / "outlets.toml").write_text(TEST_REGISTRY, encoding="utf-8")
-    handler = "crawler.devsite.loopback.LoopbackHandler"
-    command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "outlet=feedonly", "-a", "outlets_file=outlets.toml",
-               "-s", f"NEWSARCHIVE_DB=sqlite:///{project / 'a.db'}", "-s", f"LOOPBACK_TARGET=127.0.0.1:{fixture_server.port}",
-               "-s", "DOWNLOAD_HANDLERS=" + json.dumps({"http": handler, "https": handler}), "-s", "DOWNLOAD_DELAY=0",
-               "-s", "LOG_LEVEL=WARNING"]
+    command = scrapy_command(fixture_server, "outlets.toml", f"sqlite:///{project / 'a.db'}", "-s", "LOG_LEVEL=WARNING")
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
     result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -5,9 +5,9 @@ survives, no boilerplate is left, and the metadata is the page's own."""
 
 from __future__ import annotations
 
-import pytest
-
 from dataclasses import replace
+
+import pytest
 
 from bench.seed_pages import MARKERS, SeedPage, seed_pages
 from crawler.config import load_settings

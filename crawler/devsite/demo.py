@@ -10,6 +10,7 @@ import dataclasses
 from datetime import timedelta
 
 from crawler.devsite import sitegen
+from crawler.devsite.loopback import loopback_settings
 from crawler.devsite.siteserver import Resource, SiteServer
 from crawler.devsite.synthetic import article
 
@@ -91,7 +92,4 @@ def start_demo_server() -> SiteServer:
 
 
 def crawl_overrides(server: SiteServer) -> dict:
-    handler = "crawler.devsite.loopback.LoopbackHandler"
-    return {"DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
-            "LOOPBACK_TARGET": f"127.0.0.1:{server.server_address[1]}",
-            "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8}
+    return loopback_settings(server.server_address[1]) | {"CONCURRENT_REQUESTS_PER_DOMAIN": 8}

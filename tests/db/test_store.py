@@ -15,7 +15,7 @@ from db.models import Article, Outlet, UrlState
 from db.session import make_engine, session_factory
 from db.store import insert_articles, record_urls, upsert_outlets
 
-from .factories import OUTLETS, article_row
+from ..factories import OUTLETS, article_row
 
 CONFIG = DedupConfig.from_settings(load_settings())
 

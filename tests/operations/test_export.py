@@ -18,7 +18,7 @@ from db.queries import ArticleFilter, count_articles, stream_articles
 from db.session import session_factory
 from db.store import insert_articles, upsert_outlets
 
-from .factories import OUTLETS, article_row
+from ..factories import OUTLETS, article_row
 
 EVERYTHING = ArticleFilter(include_duplicates=True, include_off_topic=True)
 

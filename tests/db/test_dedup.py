@@ -11,21 +11,22 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
-from crawler.stages.clean import clean
 from crawler.cli import app
+from crawler.config import load_settings
+from crawler.stages.clean import clean
 from crawler.stages.dedup import content_hash, features, is_near_duplicate, likeness, signature
 from crawler.stages.story import fingerprint, same_story
 from db.archive import PageResult, store_batch
-from crawler.config import load_settings
 from db.dedup import DedupConfig, original, rebuild
 from db.models import Article, ArticleSignature, NearDupKey, StoryKey
 from db.session import make_engine, session_factory
 from db.store import upsert_outlets
 
-from .factories import OUTLETS
+from ..conftest import SHARED
+from ..factories import OUTLETS
 
-STORIES = Path(__file__).resolve().parents[1] / "bench" / "dedup" / "stories.jsonl"
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+STORIES = Path(__file__).resolve().parents[2] / "bench" / "dedup" / "stories.jsonl"
+SEEDS = SHARED / "seeds"
 CONFIG = DedupConfig.from_settings(load_settings())
 T0 = datetime(2025, 9, 22, 12, 0, tzinfo=timezone.utc)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import redis
@@ -18,17 +17,10 @@ from db import migrate
 from db.models import Article, CrawlRunOutlet
 from db.session import make_engine, session_factory
 
-from .conftest import crawl_command, truncate_postgres
-from .sites import BULK_ARTICLES, TEST_REGISTRY
+from ..conftest import crawl_command, truncate_postgres
+from ..sites import BULK_ARTICLES
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def registry(tmp_path) -> Path:
-    path = tmp_path / "outlets.toml"
-    path.write_text(TEST_REGISTRY, encoding="utf-8")
-    return path
 
 
 def test_bloom_filter_remembers_requests_in_fixed_memory(redis_url):

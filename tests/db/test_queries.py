@@ -12,8 +12,8 @@ from db.search_query import QueryError, parse, to_fts5
 from db.session import make_engine, session_factory
 from db.store import insert_articles, upsert_outlets
 
-from .conftest import truncate_postgres
-from .factories import OUTLETS, article_row
+from ..conftest import truncate_postgres
+from ..factories import OUTLETS, article_row
 
 EVERYTHING = ArticleFilter(include_duplicates=True, include_off_topic=True)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -11,15 +10,8 @@ from sqlalchemy import select
 from db.models import Article, CrawlRun, CrawlRunOutlet, Outlet, UrlState
 from db.session import make_engine, session_factory
 
-from .conftest import crawl_command, truncate_postgres
-from .sites import EDGE, TEST_REGISTRY, latin1_marker
-
-
-@pytest.fixture
-def registry(tmp_path) -> Path:
-    path = tmp_path / "outlets.toml"
-    path.write_text(TEST_REGISTRY, encoding="utf-8")
-    return path
+from ..conftest import crawl_command, truncate_postgres
+from ..sites import EDGE, TEST_REGISTRY, latin1_marker
 
 
 @pytest.fixture
@@ -65,6 +57,16 @@ def test_sitemap_only_discovery_with_index_gzip_and_robots(fixture_server, regis
     # listed in the sitemap, disallowed by robots.txt: recorded, never requested
     assert not any(p.startswith("/private/") for p in requested)
     assert url_states(db_url)["https://sitemaponly.test/private/2025/06/01/pro/secret-story/"].outcome == "disallowed"
+
+
+@pytest.mark.parametrize("max_depth,found", [(0, 0), (1, 3), (2, 3)])
+def test_sitemap_depth_counts_from_the_index_robots_txt_names(fixture_server, registry, tmp_path, max_depth, found):
+    """robots.txt -> sitemap index -> child sitemap -> articles: the index a robots.txt names is at
+    depth 0, as one listed directly (Scrapy's DepthMiddleware owns meta["depth"]; ours is our own)."""
+    db_url = f"sqlite:///{tmp_path / 'crawl.db'}"
+    run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "sitemaponly",
+              "-s", f"NEWSARCHIVE_SITEMAP_MAX_DEPTH={max_depth}")
+    assert len(articles(db_url, "sitemaponly")) == found
 
 
 def test_listing_pages_with_pagination(fixture_server, registry, db_url):

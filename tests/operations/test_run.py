@@ -1,0 +1,198 @@
+"""`newsarchive crawl` as an operation: locks, kills, resumes, a database that goes away."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url, select
+
+from db import locks, migrate
+from db.models import Article, CrawlRun, Outlet
+from db.session import make_engine, session_factory
+
+from ..conftest import count_rows, crawl_command, truncate_postgres
+from ..sites import BULK_ARTICLES, all_sites
+from ..tcpproxy import TcpProxy
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bulk_urls() -> list[str]:
+    return [f"https://bulk.test{path}" for path in all_sites()["bulk.test"] if "/pro/" in path]
+
+
+def _wait_for_articles(db_path: Path, count: int, process: subprocess.Popen, timeout: float = 120) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if db_path.exists():
+            try:
+                with sqlite3.connect(db_path, timeout=1) as conn:
+                    stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+                if stored >= count:
+                    return stored
+            except sqlite3.OperationalError:
+                pass  # schema not created yet
+        time.sleep(0.2)
+    raise AssertionError(f"the crawl stored fewer than {count} articles in {timeout} s")
+
+
+def _through_proxy(url: str, proxy: TcpProxy) -> str:
+    return str(make_url(url).set(port=proxy.port).render_as_string(hide_password=False))
+
+
+def _pg_articles(url: str) -> list[str]:
+    engine = make_engine(url)
+    with session_factory(engine).begin() as session:
+        urls = list(session.scalars(select(Article.url)))
+    engine.dispose()
+    return urls
+
+
+def _wait_for_pg_articles(url: str, count: int, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if len(_pg_articles(url)) >= count:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"the crawl stored fewer than {count} articles in {timeout} s")
+
+
+def test_second_crawl_of_a_locked_outlet_says_so_and_exits_0(fixture_server, registry, crawl_db):
+    engine = make_engine(crawl_db)
+    migrate.upgrade(engine)
+    with locks.held(engine, "crawl:feedonly"):
+        alone = subprocess.run(crawl_command(fixture_server, crawl_db, "--outlets", str(registry), "--outlet", "feedonly"),
+                               capture_output=True, text=True, timeout=300)
+        assert alone.returncode == 0, alone.stderr[-2000:]
+        assert "feedonly: another crawl of this outlet is running; nothing to do" in alone.stderr
+        assert count_rows(crawl_db, CrawlRun) == 0
+        # with another outlet free, that one is crawled and the locked one reported busy
+        both = subprocess.run(crawl_command(fixture_server, crawl_db, "--outlets", str(registry), "--outlet", "feedonly",
+                                            "--outlet", "sitemaponly"), capture_output=True, text=True, timeout=300)
+        assert both.returncode == 0, both.stderr[-2000:]
+        assert "busy" in both.stdout and "sitemaponly" in both.stdout
+    with session_factory(engine).begin() as session:
+        crawled = session.scalars(select(Outlet.slug).join(Article).distinct()).all()
+    assert crawled == ["sitemaponly"]
+    engine.dispose()
+
+
+def test_crawl_killed_with_sigkill_loses_nothing_and_the_rerun_fetches_only_what_is_missing(fixture_server, registry, tmp_path):
+    db_path = tmp_path / "archive.db"
+    db_url = f"sqlite:///{db_path}"
+    slow = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.15", "-s", "NEWSARCHIVE_BATCH_SIZE=5"]
+    command = crawl_command(fixture_server, db_url, "--outlets", str(registry), "--outlet", "bulk") + slow
+    before_log = len(fixture_server.requests("bulk.test"))
+    crawl = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        _wait_for_articles(db_path, 10, crawl)
+    finally:
+        os.killpg(crawl.pid, signal.SIGKILL)  # the crawler and its extraction workers, no warning
+        crawl.wait()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        kept = {url for (url,) in conn.execute("SELECT url FROM articles")}
+        assert conn.execute("SELECT status FROM crawl_run_outlets").fetchall() == [("running",)]
+    assert 10 <= len(kept) < BULK_ARTICLES
+    fetched_before = {r["path"] for r in fixture_server.requests("bulk.test")[before_log:]}
+    rerun_from = len(fixture_server.requests("bulk.test"))
+    again = subprocess.run(crawl_command(fixture_server, db_url, "--outlets", str(registry), "--outlet", "bulk"),
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    with sqlite3.connect(db_path) as conn:
+        stored = [url for (url,) in conn.execute("SELECT url FROM articles")]
+        assert conn.execute("SELECT status FROM crawl_run_outlets ORDER BY run_id").fetchall() == [("running",), ("ok",)]
+    assert sorted(stored) == sorted(bulk_urls()) and len(stored) == len(set(stored)) == BULK_ARTICLES
+    refetched = [r["path"] for r in fixture_server.requests("bulk.test")[rerun_from:]]
+    # every sitemap read again in full (200, not 304), no article stored before the kill fetched again
+    assert {"/sitemap_index.xml", "/post-sitemap1.xml", "/post-sitemap2.xml", "/post-sitemap3.xml"} <= set(refetched)
+    assert all(r["status"] == 200 for r in fixture_server.requests("bulk.test")[rerun_from:] if "sitemap" in r["path"])
+    assert not {url.split("bulk.test", 1)[1] for url in kept} & set(refetched)
+    assert fetched_before  # the killed crawl did fetch pages
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
+def test_resume_continues_a_stopped_backfill(fixture_server, registry, tmp_path, stop):
+    """--resume DIR (Scrapy JOBDIR per outlet): after a clean stop (SIGTERM: the queue is saved) or a
+    kill (SIGKILL: it may not be), the next run with the same DIR completes the backfill."""
+    db_path, jobs = tmp_path / "archive.db", tmp_path / "jobs"
+    db_url = f"sqlite:///{db_path}"
+    args = ["--outlets", str(registry), "--outlet", "bulk", "--resume", str(jobs)]
+    slow = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.15", "-s", "NEWSARCHIVE_BATCH_SIZE=5"]
+    crawl = subprocess.Popen(crawl_command(fixture_server, db_url, *args) + slow, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _wait_for_articles(db_path, 10, crawl)
+    finally:
+        if stop == "SIGTERM":
+            crawl.send_signal(signal.SIGTERM)
+            _, stderr = crawl.communicate(timeout=120)
+        else:
+            os.killpg(crawl.pid, signal.SIGKILL)
+            crawl.wait()
+    if stop == "SIGTERM":
+        assert crawl.returncode == 0, stderr[-2000:]
+        assert (jobs / "bulk" / "requests.queue").is_dir()
+    with sqlite3.connect(db_path) as conn:
+        kept = {url for (url,) in conn.execute("SELECT url FROM articles")}
+    assert len(kept) < BULK_ARTICLES
+    rerun_from = len(fixture_server.requests("bulk.test"))
+    again = subprocess.run(crawl_command(fixture_server, db_url, *args), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    with sqlite3.connect(db_path) as conn:
+        stored = [url for (url,) in conn.execute("SELECT url FROM articles")]
+    assert sorted(stored) == sorted(bulk_urls()) and len(stored) == len(set(stored))
+    refetched = {r["path"] for r in fixture_server.requests("bulk.test")[rerun_from:]}
+    assert not {url.split("bulk.test", 1)[1] for url in kept} & refetched
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("outage", ["brief", "long"])
+def test_database_that_disappears_mid_crawl(fixture_server, registry, pg_schema, outage):
+    """The crawler's connections to PostgreSQL are cut mid-crawl (a restart, as the crawler sees it).
+    Brief: the retries ride it out and the crawl completes. Long: the crawl stops with one clear
+    line, exit 1, what was committed kept; the next crawl completes the outlet."""
+    truncate_postgres(pg_schema)
+    proxy = TcpProxy(make_url(pg_schema).port or 5432).start()
+    via_proxy = _through_proxy(pg_schema, proxy)
+    delays = [1, 2, 4, 8] if outage == "brief" else [0.5, 0.5]
+    slow = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.15", "-s", "NEWSARCHIVE_BATCH_SIZE=5",
+            "-s", f"NEWSARCHIVE_DB_RETRY_DELAYS={json.dumps(delays)}"]
+    crawl = subprocess.Popen(crawl_command(fixture_server, via_proxy, "--outlets", str(registry), "--outlet", "bulk") + slow,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for_pg_articles(pg_schema, 10, crawl)
+        proxy.cut()
+        committed = set(_pg_articles(pg_schema))
+        if outage == "brief":
+            time.sleep(1.5)
+            proxy.start()
+        stdout, stderr = crawl.communicate(timeout=240)
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+    assert "Traceback" not in stderr and "postgres@" not in stderr.replace("postgres@127.0.0.1", "")
+    stored = _pg_articles(pg_schema)
+    assert committed <= set(stored) and len(stored) == len(set(stored))
+    if outage == "brief":
+        assert crawl.returncode == 0, stderr[-2000:]
+        assert "database unreachable" in stderr and sorted(stored) == sorted(bulk_urls())
+        return
+    assert crawl.returncode == 1
+    lines = [line for line in stderr.splitlines() if line.startswith("newsarchive: error:")]
+    assert len(lines) == 1 and "database unreachable" in lines[0] and "the next crawl fetches the rest" in lines[0]
+    assert len(stored) < BULK_ARTICLES
+    proxy.start()
+    again = subprocess.run(crawl_command(fixture_server, via_proxy, "--outlets", str(registry), "--outlet", "bulk"),
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    final = _pg_articles(pg_schema)
+    assert sorted(final) == sorted(bulk_urls()) and len(final) == len(set(final))
+    proxy.cut()

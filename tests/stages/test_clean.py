@@ -1,0 +1,49 @@
+"""Boilerplate removal (crawler/stages/clean.py), on the seeds and on rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.seed_pages import SEED_BOILERPLATE, seed_files
+from crawler.stages.clean import clean
+
+from ..conftest import SHARED
+
+SEEDS = seed_files()
+
+FEEDS = SHARED / "corpus" / "feeds"
+SITEMAPS = SHARED / "corpus" / "sitemaps"
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
+def test_seed_text_cleaned_as_it_stands(seed: Path):
+    raw = seed.read_text(encoding="utf-8")
+    boilerplate = set(SEED_BOILERPLATE[seed.name[:3]])
+    cleaned = clean(raw)
+    out_lines = set(cleaned.text.split("\n"))
+    for line in raw.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped in boilerplate:
+            assert stripped not in out_lines, f"boilerplate kept: {stripped!r}"
+        else:
+            # content survives (at most shorn of markup debris such as `Strong>` or a `date 2024-06` label)
+            assert any(stripped[20:80] in out for out in out_lines), f"content lost: {stripped[:80]!r}"
+
+
+def test_seed_004_credit_becomes_source_url():
+    cleaned = clean((SHARED / "seeds").glob("004_*.txt").__next__().read_text(encoding="utf-8"))
+    assert cleaned.source_url == "https://olhardigital.com.br/2024/07/10/pro/xai-e-oracle-negociacoes-de-us-10-bilhoes-chegam-ao-fim/"
+
+
+def test_first_line_equal_to_title_is_dropped_not_later_mentions():
+    text = "Oracle fecha acordo\nA Oracle fecha acordo com a OpenAI.\nOracle fecha acordo"
+    assert clean(text, title="Oracle fecha acordo").text == "A Oracle fecha acordo com a OpenAI.\nOracle fecha acordo"
+
+
+def test_article_sentences_mentioning_boilerplate_words_survive():
+    text = "A publicidade digital financia o jornalismo.\nLeia também o relatório completo da Oracle, publicado ontem com detalhes sobre capacidade."
+    assert clean(text).text == text

@@ -1,0 +1,52 @@
+"""The one extraction pool per process (crawler/pool.py): shared, sized once, replaced when a worker dies."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+from crawler import pool
+from crawler.config import load_settings
+from crawler.stages.process import Options, Page
+
+from .conftest import SHARED
+
+OPTIONS = Options.from_settings(load_settings())
+
+
+def a_page() -> Page:
+    seed = sorted((SHARED / "seeds").glob("*.txt"))[0].read_text(encoding="utf-8")
+    paragraphs = "".join(f"<p>{line}</p>" for line in seed.splitlines() if line.strip())
+    return Page("https://example.com/2025/06/01/story/", f"<html><body><article>{paragraphs}</article></body></html>"
+                .encode(), "text/html")
+
+
+def test_every_user_in_a_process_shares_one_pool_sized_once():
+    first = pool.acquire(1)
+    second = pool.acquire(4)  # a second outlet's crawler: the same pool, not four more workers
+    try:
+        assert first is second and first.workers == 1
+        assert asyncio.run(first.process(a_page(), OPTIONS)).record is not None
+        assert len(first._executor._processes) == 1
+    finally:
+        pool.release()
+        assert pool._shared is first  # one user left: still open
+        pool.release()
+    assert pool._shared is None and first._executor._shutdown_thread
+    assert pool.acquire(1) is not first  # the next crawl in this process gets a fresh one
+    pool.release()
+
+
+def test_a_dead_worker_is_replaced_and_its_page_tried_again():
+    extraction = pool.acquire(1)
+    try:
+        assert asyncio.run(extraction.process(a_page(), OPTIONS)).record is not None
+        broken = extraction._executor
+        (worker,) = broken._processes.values()
+        os.kill(worker.pid, signal.SIGKILL)  # as the kernel's OOM killer would
+        worker.join()
+        processed = asyncio.run(extraction.process(a_page(), OPTIONS))
+        assert processed.record is not None and extraction._executor is not broken
+    finally:
+        pool.release()
