@@ -25,16 +25,31 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler.devsite.synthetic import article  # noqa: E402
-from db import migrate  # noqa: E402
 from crawler.settings import NEWSARCHIVE_SEARCH_CANDIDATES
+from db import migrate  # noqa: E402
 from db.queries import ArticleFilter, search  # noqa: E402
 from db.session import make_engine, session_factory  # noqa: E402
 from db.store import insert_articles, upsert_outlets  # noqa: E402
 
 QUERIES = [
-    "oracle", "data center", '"centro de dados"', "nvidia OR amd", "openai -microsoft", "gigawatts",
-    "refroidissement liquide", "GPU H100", "Texas", "stargate", "contrato bilhões", "energía nuclear",
-    "coreweave capacity", "inferência", "Trainium", "calcul", "campus transmission", "Ohio OR Virginia",
+    "oracle",
+    "data center",
+    '"centro de dados"',
+    "nvidia OR amd",
+    "openai -microsoft",
+    "gigawatts",
+    "refroidissement liquide",
+    "GPU H100",
+    "Texas",
+    "stargate",
+    "contrato bilhões",
+    "energía nuclear",
+    "coreweave capacity",
+    "inferência",
+    "Trainium",
+    "calcul",
+    "campus transmission",
+    "Ohio OR Virginia",
 ]
 BATCH = 1000
 
@@ -44,9 +59,15 @@ def rows(start: int, count: int, outlet_id: int):
         story = article(number)
         url = f"https://bench.example/{story.published_at:%Y/%m/%d}/{story.slug}/"
         yield {
-            "outlet_id": outlet_id, "url": url, "canonical_url": url, "title": story.title,
-            "published_at": story.published_at, "language": story.language, "text": story.text,
-            "content_hash": hashlib.sha256(story.text.encode()).hexdigest(), "is_relevant": story.relevant,
+            "outlet_id": outlet_id,
+            "url": url,
+            "canonical_url": url,
+            "title": story.title,
+            "published_at": story.published_at,
+            "language": story.language,
+            "text": story.text,
+            "content_hash": hashlib.sha256(story.text.encode()).hexdigest(),
+            "is_relevant": story.relevant,
             "topic_score": 0.8 if story.relevant else 0.1,
         }
 
@@ -64,7 +85,11 @@ def bench(url: str, total: int) -> dict:
     ingest_seconds = time.perf_counter() - started
     with engine.begin() as conn:  # what autovacuum does after a bulk load
         conn.execute(text("ANALYZE"))
-    result = {"backend": engine.dialect.name, "articles": total, "ingest_articles_per_s": round(total / ingest_seconds)}
+    result = {
+        "backend": engine.dialect.name,
+        "articles": total,
+        "ingest_articles_per_s": round(total / ingest_seconds),
+    }
     for label, candidates in (("search", NEWSARCHIVE_SEARCH_CANDIDATES), ("search_rank_all", 0)):
         latencies = query_latencies(engine, candidates)
         result[f"{label}_p50_ms"] = round(statistics.median(latencies), 1)
@@ -89,8 +114,11 @@ def query_latencies(engine, candidates: int, rounds: int = 5) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                        help="admin URL of a PostgreSQL server; a scratch database is created and dropped")
+    parser.add_argument(
+        "--pg",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="admin URL of a PostgreSQL server; a scratch database is created and dropped",
+    )
     parser.add_argument("--skip-pg", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:

@@ -64,33 +64,72 @@ class Pair:
 
 
 AGGREGATOR = {
-    "pt": {"header": ["Por Redação", "Imagem: Shutterstock"], "credit": "O post {title} apareceu primeiro em Olhar Digital.",
-           "source": "Fonte: {url}", "also": "Leia também: {title}", "more": "Continue lendo em {url}",
-           "follow": "Siga o Portal Tech no Google News", "update": "(Atualizado às 14h20)", "lede": "Entenda o que está em jogo."},
-    "fr": {"header": ["Par La Rédaction", "Photo : AFP"], "credit": "L'article {title} est apparu en premier sur Tech Actu.",
-           "source": "Source : {url}", "also": "Lire aussi : {title}", "more": "Lire la suite sur {url}",
-           "follow": "Suivez-nous sur Google Actualités", "update": "(Mis à jour à 14h20)", "lede": "Voici ce qu'il faut retenir."},
-    "en": {"header": ["By Staff Writer", "Image: Getty Images"], "credit": "The post {title} appeared first on Tech Wire.",
-           "source": "Source: {url}", "also": "Read also: {title}", "more": "Continue reading at {url}",
-           "follow": "Follow us on Google News", "update": "(Updated at 2:20 p.m.)", "lede": "Here is what it means."},
-    "es": {"header": ["Por Redacción", "Imagen: EFE"], "credit": "La entrada {title} se publicó primero en Tech Diario.",
-           "source": "Fuente: {url}", "also": "Lee también: {title}", "more": "Sigue leyendo en {url}",
-           "follow": "Síguenos en Google Noticias", "update": "(Actualizado a las 14.20)", "lede": "Esto es lo que hay que saber."},
+    "pt": {
+        "header": ["Por Redação", "Imagem: Shutterstock"],
+        "credit": "O post {title} apareceu primeiro em Olhar Digital.",
+        "source": "Fonte: {url}",
+        "also": "Leia também: {title}",
+        "more": "Continue lendo em {url}",
+        "follow": "Siga o Portal Tech no Google News",
+        "update": "(Atualizado às 14h20)",
+        "lede": "Entenda o que está em jogo.",
+    },
+    "fr": {
+        "header": ["Par La Rédaction", "Photo : AFP"],
+        "credit": "L'article {title} est apparu en premier sur Tech Actu.",
+        "source": "Source : {url}",
+        "also": "Lire aussi : {title}",
+        "more": "Lire la suite sur {url}",
+        "follow": "Suivez-nous sur Google Actualités",
+        "update": "(Mis à jour à 14h20)",
+        "lede": "Voici ce qu'il faut retenir.",
+    },
+    "en": {
+        "header": ["By Staff Writer", "Image: Getty Images"],
+        "credit": "The post {title} appeared first on Tech Wire.",
+        "source": "Source: {url}",
+        "also": "Read also: {title}",
+        "more": "Continue reading at {url}",
+        "follow": "Follow us on Google News",
+        "update": "(Updated at 2:20 p.m.)",
+        "lede": "Here is what it means.",
+    },
+    "es": {
+        "header": ["Por Redacción", "Imagen: EFE"],
+        "credit": "La entrada {title} se publicó primero en Tech Diario.",
+        "source": "Fuente: {url}",
+        "also": "Lee también: {title}",
+        "more": "Sigue leyendo en {url}",
+        "follow": "Síguenos en Google Noticias",
+        "update": "(Actualizado a las 14.20)",
+        "lede": "Esto es lo que hay que saber.",
+    },
 }
 SENTENCE_END = re.compile(r"(?<=[.!?»”])\s+(?=[A-ZÀ-Ý«“\"])")
 
 
 def stories() -> list[Text]:
-    return [Text(f"{item['event']}-{item['kind']}-{item['lang']}", item["lang"], item["title"], item["text"],
-                 datetime.fromisoformat(item["published"]))
-            for item in map(json.loads, (HERE / "dedup" / "stories.jsonl").read_text(encoding="utf-8").splitlines())]
+    return [
+        Text(
+            f"{item['event']}-{item['kind']}-{item['lang']}",
+            item["lang"],
+            item["title"],
+            item["text"],
+            datetime.fromisoformat(item["published"]),
+        )
+        for item in map(
+            json.loads, (HERE / "dedup" / "stories.jsonl").read_text(encoding="utf-8").splitlines()
+        )
+    ]
 
 
 def relevance_articles() -> list[Text]:
     texts = []
     for path in sorted((HERE / "relevance").glob("*.jsonl")):
         for index, item in enumerate(map(json.loads, path.read_text(encoding="utf-8").splitlines())):
-            texts.append(Text(item["id"], path.stem, item["title"], item["text"], BASE_TIME + timedelta(days=index)))
+            texts.append(
+                Text(item["id"], path.stem, item["title"], item["text"], BASE_TIME + timedelta(days=index))
+            )
     return texts
 
 
@@ -102,11 +141,20 @@ def fundus_articles(corpus: Path = CORPUS) -> list[Text]:
         if language not in AGGREGATOR:
             continue
         for index, gold in enumerate(json.loads(gold_file.read_text(encoding="utf-8")).values()):
-            paragraphs = [p for section in gold["body"].get("sections", []) for p in section.get("paragraphs", [])]
+            paragraphs = [
+                p for section in gold["body"].get("sections", []) for p in section.get("paragraphs", [])
+            ]
             text = "\n".join(paragraphs)
             if len(text.split()) >= 150:
-                texts.append(Text(f"fundus-{gold_file.stem}-{index}", language, gold.get("title") or "", text,
-                                  BASE_TIME + timedelta(days=index)))
+                texts.append(
+                    Text(
+                        f"fundus-{gold_file.stem}-{index}",
+                        language,
+                        gold.get("title") or "",
+                        text,
+                        BASE_TIME + timedelta(days=index),
+                    )
+                )
     return texts
 
 
@@ -115,8 +163,15 @@ def seed_articles() -> list[Text]:
     for index, path in enumerate(sorted(SEEDS.glob("*.txt"))):
         lines = path.read_text(encoding="utf-8").strip().splitlines()
         language = "fr" if path.name.startswith("002") else "pt"
-        texts.append(Text(f"seed-{path.stem}", language, lines[0], clean("\n".join(lines[1:]), lines[0]).text,
-                          BASE_TIME + timedelta(days=index)))
+        texts.append(
+            Text(
+                f"seed-{path.stem}",
+                language,
+                lines[0],
+                clean("\n".join(lines[1:]), lines[0]).text,
+                BASE_TIME + timedelta(days=index),
+            )
+        )
     return texts
 
 
@@ -130,8 +185,13 @@ def _paragraphs(text: str) -> list[str]:
 def _copy(original: Text, kind: str, text: str, rng: random.Random) -> Text:
     """A copy as our pipeline sees it: cleaned like any page, published hours after the original."""
     cleaned = clean(text, original.title).text
-    return Text(f"{original.id}~{kind}", original.language, original.title, cleaned,
-                original.published + timedelta(hours=rng.uniform(0.5, 20)))
+    return Text(
+        f"{original.id}~{kind}",
+        original.language,
+        original.title,
+        cleaned,
+        original.published + timedelta(hours=rng.uniform(0.5, 20)),
+    )
 
 
 def syndicated(original: Text, rng: random.Random) -> Text:
@@ -139,8 +199,15 @@ def syndicated(original: Text, rng: random.Random) -> Text:
     url = f"https://origin.example/{original.id}/"
     parts = _paragraphs(original.text)
     middle = len(parts) // 2
-    body = [*words["header"], *parts[:middle], words["also"].format(title="Outra notícia do dia"), *parts[middle:],
-            words["follow"], words["credit"].format(title=original.title), words["source"].format(url=url)]
+    body = [
+        *words["header"],
+        *parts[:middle],
+        words["also"].format(title="Outra notícia do dia"),
+        *parts[middle:],
+        words["follow"],
+        words["credit"].format(title=original.title),
+        words["source"].format(url=url),
+    ]
     return _copy(original, "syndicated", "\n".join(body), rng)
 
 
@@ -154,7 +221,9 @@ def truncated(original: Text, rng: random.Random) -> Text:
 def retitled(original: Text, rng: random.Random) -> Text:
     parts = _paragraphs(original.text)
     lede = AGGREGATOR[original.language]["lede"]
-    copy = _copy(original, "retitled", "\n".join([lede, *parts[:-1]] if len(parts) > 2 else [lede, *parts]), rng)
+    copy = _copy(
+        original, "retitled", "\n".join([lede, *parts[:-1]] if len(parts) > 2 else [lede, *parts]), rng
+    )
     return Text(copy.id, copy.language, f"{original.title.split(':')[0]}: {lede}", copy.text, copy.published)
 
 
@@ -188,7 +257,7 @@ def story_pairs(rng: random.Random) -> Iterator[Pair]:
     events: dict[str, list[Text]] = {}
     for text in texts:
         events.setdefault(text.id.split("-")[0], []).append(text)
-    for event, members in sorted(events.items()):
+    for _event, members in sorted(events.items()):
         reports = [t for t in members if "-report-" in t.id]
         for a, b in combinations(reports, 2):
             yield Pair("translation", False, True, a, b)
@@ -205,7 +274,9 @@ def _same_actor_pairs(events: dict[str, list[Text]], rng: random.Random) -> Iter
     """Reports of two events that share at least two names, moved to the same day: only the
     fingerprint can tell them apart."""
     reports = {event: [t for t in members if "-report-" in t.id] for event, members in events.items()}
-    names = {event: fingerprint(None, items[0].text, items[0].language).names for event, items in reports.items()}
+    names = {
+        event: fingerprint(None, items[0].text, items[0].language).names for event, items in reports.items()
+    }
     for first, second in combinations(sorted(reports), 2):
         if len(names[first] & names[second]) >= 2:
             for _ in range(4):
@@ -214,7 +285,13 @@ def _same_actor_pairs(events: dict[str, list[Text]], rng: random.Random) -> Iter
 
 
 def _same_day(text: Text, anchor: Text, rng: random.Random) -> Text:
-    return Text(text.id, text.language, text.title, text.text, anchor.published + timedelta(hours=rng.uniform(-10, 10)))
+    return Text(
+        text.id,
+        text.language,
+        text.title,
+        text.text,
+        anchor.published + timedelta(hours=rng.uniform(-10, 10)),
+    )
 
 
 def negative_pairs(rng: random.Random, count: int = 60) -> Iterator[Pair]:
@@ -225,7 +302,9 @@ def negative_pairs(rng: random.Random, count: int = 60) -> Iterator[Pair]:
     for texts in by_language.values():
         prints = {t.id: fingerprint(t.title, t.text, t.language).names for t in texts}
         candidates += [(a, b) for a, b in combinations(texts, 2) if len(prints[a.id] & prints[b.id]) >= 2]
-    for a, b in rng.sample(sorted(candidates, key=lambda pair: (pair[0].id, pair[1].id)), min(count, len(candidates))):
+    for a, b in rng.sample(
+        sorted(candidates, key=lambda pair: (pair[0].id, pair[1].id)), min(count, len(candidates))
+    ):
         yield Pair("other_article", False, False, a, _same_day(b, a, rng))
     publishers: dict[str, list[Text]] = {}
     for text in fundus_articles():

@@ -9,7 +9,8 @@ loads the process's in-memory copy of the key table, `db/lsh_index.py`), checks 
 in batches: half are
 edited copies of indexed documents (about a quarter of the MinHash values changed), half are
 new. Reported: checks per second by batch size (25 is a crawl batch, 500 a rebuild batch),
-the copies found and false matches, the checking process's peak RSS (a fresh process, through the archive's engine), the index size,
+the copies found and false matches, the checking process's peak RSS (a fresh process, through the
+archive's engine), the index size,
 and how fast `crawler.stages.dedup.signature` computes signatures of real-length articles (that part
 runs in the extraction workers, beside trafilatura). Prints one JSON object per N.
 """
@@ -33,10 +34,10 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.stages.dedup import BANDS, LEAD_ANCHORS, NUM_PERM, Signature, band_keys, signature  # noqa: E402
-from crawler.devsite.synthetic import article  # noqa: E402
-from db import lsh_index  # noqa: E402
 from crawler.config import load_settings  # noqa: E402
+from crawler.devsite.synthetic import article  # noqa: E402
+from crawler.stages.dedup import BANDS, LEAD_ANCHORS, NUM_PERM, Signature, band_keys, signature  # noqa: E402
+from db import lsh_index  # noqa: E402
 from db.dedup import DedupConfig, near_duplicates  # noqa: E402
 from db.models import ArticleSignature, Base, NearDupKey  # noqa: E402
 from db.session import make_engine, session_factory  # noqa: E402
@@ -64,11 +65,21 @@ def load_index(engine, total: int, rng: np.random.Generator) -> tuple[np.ndarray
             count = min(LOAD_CHUNK, total - start)
             values = random_signatures(rng, count)
             anchors = rng.integers(-(2**63), 2**63 - 1, size=(count, LEAD_ANCHORS), dtype=np.int64)
-            signatures = [(start + i + 1, values[i].tobytes(), SHINGLES, "[]", "[]", "2025-06-01 00:00:00") for i in range(count)]
-            cursor.executemany(f"INSERT INTO article_signatures (article_id, minhash, shingles, names, figures, story_at) "
-                               f"VALUES ({', '.join([placeholder] * 6)})", signatures)
-            keys = sorted((key, start + i + 1) for i in range(count) for key in keys_of(values[i], anchors[i]))
-            cursor.executemany(f"INSERT INTO neardup_keys (key, article_id) VALUES ({placeholder}, {placeholder})", keys)
+            signatures = [
+                (start + i + 1, values[i].tobytes(), SHINGLES, "[]", "[]", "2025-06-01 00:00:00")
+                for i in range(count)
+            ]
+            cursor.executemany(
+                f"INSERT INTO article_signatures (article_id, minhash, shingles, names, figures, story_at) "
+                f"VALUES ({', '.join([placeholder] * 6)})",
+                signatures,
+            )
+            keys = sorted(
+                (key, start + i + 1) for i in range(count) for key in keys_of(values[i], anchors[i])
+            )
+            cursor.executemany(
+                f"INSERT INTO neardup_keys (key, article_id) VALUES ({placeholder}, {placeholder})", keys
+            )
             raw.commit()
             # keep a sample to make copies of
             kept_values.append(values[:200])
@@ -78,7 +89,9 @@ def load_index(engine, total: int, rng: np.random.Generator) -> tuple[np.ndarray
     return np.concatenate(kept_values), np.concatenate(kept_anchors)
 
 
-def queries(rng: np.random.Generator, indexed: np.ndarray, anchors: np.ndarray, count: int) -> list[tuple[Signature, bool]]:
+def queries(
+    rng: np.random.Generator, indexed: np.ndarray, anchors: np.ndarray, count: int
+) -> list[tuple[Signature, bool]]:
     out = []
     for i in range(count):
         if i % 2 == 0:
@@ -99,18 +112,22 @@ def check_rate(engine, probes: list[tuple[Signature, bool]], batch: int) -> dict
     found = false = 0
     started = time.perf_counter()
     for start in range(0, len(probes), batch):
-        chunk = probes[start:start + batch]
+        chunk = probes[start : start + batch]
         # ids far above the index's: these documents are not archived yet
         signatures = {10**12 + start + i: sig for i, (sig, _) in enumerate(chunk)}
         with session_factory(engine).begin() as session:
             matches = near_duplicates(session, signatures, config.near)
-        for (article_id, _), (_, is_copy) in zip(signatures.items(), chunk):
+        for (article_id, _), (_, is_copy) in zip(signatures.items(), chunk, strict=True):
             found += bool(matches[article_id]) and is_copy
             false += bool(matches[article_id]) and not is_copy
     elapsed = time.perf_counter() - started
     copies = sum(is_copy for _, is_copy in probes)
-    return {"batch": batch, "docs_per_s": round(len(probes) / elapsed), "copies_found": round(found / copies, 4),
-            "false_matches": false}
+    return {
+        "batch": batch,
+        "docs_per_s": round(len(probes) / elapsed),
+        "copies_found": round(found / copies, 4),
+        "false_matches": false,
+    }
 
 
 def signature_rate(count: int = 2000) -> float:
@@ -147,8 +164,14 @@ def scratch(db: str | None, workdir: Path, total: int):
 
     def size() -> int:
         with engine.begin() as conn:
-            return conn.scalar(text("SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n "
-                                    "ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind = 'r'"), {"s": schema})
+            return conn.scalar(
+                text(
+                    "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n "
+                    "ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind = 'r'"
+                ),
+                {"s": schema},
+            )
+
     return engine, size
 
 
@@ -163,9 +186,21 @@ def bench(total: int, db: str | None, probes_count: int, workdir: Path) -> dict:
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
     # The checks run in a fresh process, so its memory is the archive writer's, not the loader's.
-    child = subprocess.run([sys.executable, __file__, "--check", url, str(probes_file)], capture_output=True, text=True, check=True)
-    return {"backend": engine.dialect.name, "docs": total, "bands": BANDS, "keys_per_doc": BANDS + LEAD_ANCHORS,
-            "load_s": round(load_seconds, 1), "index_mb": round(size() / 2**20), **json.loads(child.stdout)}
+    child = subprocess.run(
+        [sys.executable, __file__, "--check", url, str(probes_file)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {
+        "backend": engine.dialect.name,
+        "docs": total,
+        "bands": BANDS,
+        "keys_per_doc": BANDS + LEAD_ANCHORS,
+        "load_s": round(load_seconds, 1),
+        "index_mb": round(size() / 2**20),
+        **json.loads(child.stdout),
+    }
 
 
 def check(url: str, probes_file: Path) -> dict:
@@ -177,7 +212,11 @@ def check(url: str, probes_file: Path) -> dict:
         lsh_index.for_session(session)  # the process's first check reads the whole key table
     loaded = time.perf_counter() - started
     rates = [check_rate(engine, probes, batch) for batch in (25, 500)]
-    return {"key_index_load_s": round(loaded, 1), "checks": rates, "checker_peak_rss_mb": round(peak_rss_mb())}
+    return {
+        "key_index_load_s": round(loaded, 1),
+        "checks": rates,
+        "checker_peak_rss_mb": round(peak_rss_mb()),
+    }
 
 
 def main() -> None:
@@ -190,7 +229,9 @@ def main() -> None:
     if args.check:
         print(json.dumps(check(args.check[0], Path(args.check[1]))))
         return
-    print(json.dumps({"signature_docs_per_s_one_core": signature_rate(), "cores": os.cpu_count()}), flush=True)
+    print(
+        json.dumps({"signature_docs_per_s_one_core": signature_rate(), "cores": os.cpu_count()}), flush=True
+    )
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as workdir:
         for total in args.docs:
             print(json.dumps(bench(total, args.db, args.probes, Path(workdir))), flush=True)

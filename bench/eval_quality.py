@@ -30,19 +30,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import trafilatura  # noqa: E402
 from lxml import html as lxml_html  # noqa: E402
 
-from bench.corpus import CORPUS as DEFAULT_CORPUS, manifest_languages  # noqa: E402
+from bench.corpus import CORPUS as DEFAULT_CORPUS  # noqa: E402
+from bench.corpus import manifest_languages
 from bench.dedup_pairs import pairs as dedup_pairs  # noqa: E402
-from bench.seed_pages import MARKERS as SEED_MARKERS, seed_pages  # noqa: E402
+from bench.seed_pages import MARKERS as SEED_MARKERS  # noqa: E402
+from bench.seed_pages import seed_pages
+from crawler.config import load_settings  # noqa: E402
+from crawler.settings import NEWSARCHIVE_RELEVANCE_THRESHOLD as RELEVANCE_THRESHOLD  # noqa: E402
 from crawler.stages.classify import detect_language, relevance  # noqa: E402
 from crawler.stages.clean import clean  # noqa: E402
 from crawler.stages.dedup import content_hash, features, is_near_duplicate  # noqa: E402
-from crawler.stages.story import same_story  # noqa: E402
-from crawler.config import load_settings  # noqa: E402
-from db.dedup import DedupConfig  # noqa: E402
 from crawler.stages.encoding import decode_html  # noqa: E402
 from crawler.stages.extract import extract  # noqa: E402
 from crawler.stages.process import Options, Page, process_page  # noqa: E402
-from crawler.settings import NEWSARCHIVE_RELEVANCE_THRESHOLD as RELEVANCE_THRESHOLD  # noqa: E402
+from crawler.stages.story import same_story  # noqa: E402
+from db.dedup import DedupConfig  # noqa: E402
 
 WORD = re.compile(r"\w+")
 
@@ -68,7 +70,9 @@ def ours(html: str, url: str | None) -> Result:
     extracted = extract(html, url or "https://example.invalid/")
     if extracted is None:
         return Result()
-    return Result(clean(extracted.text, None).text, extracted.title, extracted.authors, extracted.published_at)
+    return Result(
+        clean(extracted.text, None).text, extracted.title, extracted.authors, extracted.published_at
+    )
 
 
 def plain(html: str, url: str | None) -> str:
@@ -76,7 +80,9 @@ def plain(html: str, url: str | None) -> str:
 
 
 def plain_metadata(html: str, url: str | None) -> Result:
-    document = trafilatura.bare_extraction(html, url=url, include_comments=False, include_tables=True, with_metadata=True)
+    document = trafilatura.bare_extraction(
+        html, url=url, include_comments=False, include_tables=True, with_metadata=True
+    )
     if document is None:
         return Result()
     authors = [a.strip() for a in (document.author or "").split(";") if a.strip()]
@@ -107,7 +113,7 @@ def prf(counts: Counter) -> dict[str, float]:
 
 def shingles(text: str) -> Counter:
     words = WORD.findall(text.lower())
-    return Counter(tuple(words[i:i + 4]) for i in range(max(0, len(words) - 3)))
+    return Counter(tuple(words[i : i + 4]) for i in range(max(0, len(words) - 3)))
 
 
 def shingle_pr(predicted: str, gold: str) -> tuple[float, float]:
@@ -125,7 +131,14 @@ def trafilatura_set(root: Path) -> dict:
     gold = json.loads((root / "evaldata.subset.json").read_text(encoding="utf-8"))
     counts = {"ours": defaultdict(Counter), "trafilatura": defaultdict(Counter)}
     for url, entry in gold.items():
-        path = next((root / folder / entry["file"] for folder in ("cache", "eval") if (root / folder / entry["file"]).exists()), None)
+        path = next(
+            (
+                root / folder / entry["file"]
+                for folder in ("cache", "eval")
+                if (root / folder / entry["file"]).exists()
+            ),
+            None,
+        )
         if path is None:
             continue
         html = read_html(path)
@@ -146,7 +159,9 @@ def readability_set(root: Path) -> dict:
     scores = {"ours": [], "trafilatura": []}
     for folder in sorted(p for p in root.iterdir() if (p / "source.html").exists()):
         html = read_html(folder / "source.html")
-        gold = lxml_html.fromstring((folder / "expected.html").read_bytes().decode("utf-8", "replace")).text_content()
+        gold = lxml_html.fromstring(
+            (folder / "expected.html").read_bytes().decode("utf-8", "replace")
+        ).text_content()
         scores["ours"].append(shingle_pr(ours(html, None).text, gold))
         scores["trafilatura"].append(shingle_pr(plain(html, None), gold))
     return {name: _averaged_f1(pairs) for name, pairs in scores.items()}
@@ -156,9 +171,19 @@ def htmldate_set(root: Path) -> dict:
     """Both gold files (99 pages); the French one has no `lang`. A NaN gold date means the page has
     none: the right answer is then no date."""
     hits: dict[str, Counter] = defaultdict(Counter)
-    for gold_file, default_lang in (("eval_mediacloud_2020.subset.json", None), ("eval_default.fr-subset.json", "fr")):
+    for gold_file, default_lang in (
+        ("eval_mediacloud_2020.subset.json", None),
+        ("eval_default.fr-subset.json", "fr"),
+    ):
         for url, entry in json.loads((root / gold_file).read_text(encoding="utf-8")).items():
-            path = next((root / d / entry["file"] for d in ("cache", "test_set") if (root / d / entry["file"]).exists()), None)
+            path = next(
+                (
+                    root / d / entry["file"]
+                    for d in ("cache", "test_set")
+                    if (root / d / entry["file"]).exists()
+                ),
+                None,
+            )
             if path is None:
                 continue
             date = entry.get("date")
@@ -168,7 +193,10 @@ def htmldate_set(root: Path) -> dict:
             for lang in (entry.get("lang") or default_lang or "?", "all"):
                 hits[lang]["pages"] += 1
                 hits[lang]["correct"] += correct
-    return {lang: {"accuracy": round(c["correct"] / c["pages"], 3), "pages": c["pages"]} for lang, c in sorted(hits.items())}
+    return {
+        lang: {"accuracy": round(c["correct"] / c["pages"], 3), "pages": c["pages"]}
+        for lang, c in sorted(hits.items())
+    }
 
 
 def fundus_set(root: Path, manifest: Path) -> dict:
@@ -176,11 +204,14 @@ def fundus_set(root: Path, manifest: Path) -> dict:
     and publication day, per language. Each publisher's gold versions match its pages in date order."""
     languages = manifest_languages(manifest)
     bodies: dict[str, dict[str, list]] = {"ours": defaultdict(list), "trafilatura": defaultdict(list)}
-    fields: dict[str, dict[str, Counter]] = {"ours": defaultdict(Counter), "trafilatura": defaultdict(Counter)}
+    fields: dict[str, dict[str, Counter]] = {
+        "ours": defaultdict(Counter),
+        "trafilatura": defaultdict(Counter),
+    }
     for gold_file in sorted(root.glob("test_data/*/*.json")):
         pages = sorted(gold_file.parent.glob(f"{gold_file.stem}_*.html.gz"))
         urls = json.loads((gold_file.parent / "meta.info").read_text(encoding="utf-8"))
-        for gold, page in zip(json.loads(gold_file.read_text(encoding="utf-8")).values(), pages):
+        for gold, page in zip(json.loads(gold_file.read_text(encoding="utf-8")).values(), pages, strict=True):
             html, url = read_html(page), urls.get(page.name, {}).get("url")
             language = languages.get(page.name, "?")
             for name, result in (("ours", ours(html, url)), ("trafilatura", plain_metadata(html, url))):
@@ -188,9 +219,14 @@ def fundus_set(root: Path, manifest: Path) -> dict:
                 for lang in (language, "all"):
                     bodies[name][lang].append(pair)
                     fields[name][lang] += _metadata_hits(result, gold)
-    return {name: {lang: {**_averaged_f1(pairs), **_accuracies(fields[name][lang], len(pairs))}
-                   for lang, pairs in sorted(per.items()) if lang in REPORTED_LANGUAGES}
-            for name, per in bodies.items()}
+    return {
+        name: {
+            lang: {**_averaged_f1(pairs), **_accuracies(fields[name][lang], len(pairs))}
+            for lang, pairs in sorted(per.items())
+            if lang in REPORTED_LANGUAGES
+        }
+        for name, per in bodies.items()
+    }
 
 
 REPORTED_LANGUAGES = ("all", "pt", "fr", "en", "es")
@@ -206,7 +242,9 @@ def _fundus_body(body: dict) -> str:
 def _metadata_hits(result: Result, gold: dict) -> Counter:
     hits = Counter()
     hits["title"] += normalise(result.title or "") == normalise(gold.get("title") or "")
-    hits["authors"] += {normalise(a) for a in result.authors} == {normalise(a) for a in gold.get("authors") or []}
+    hits["authors"] += {normalise(a) for a in result.authors} == {
+        normalise(a) for a in gold.get("authors") or []
+    }
     hits["date"] += _same_day(result.published_at, gold.get("publishing_date"))
     return hits
 
@@ -225,11 +263,19 @@ def _averaged_f1(pairs: list[tuple[float, float]]) -> dict[str, float]:
     precision = sum(p for p, _ in pairs) / len(pairs)
     recall = sum(r for _, r in pairs) / len(pairs)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3), "pages": len(pairs)}
+    return {
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
+        "f1": round(f1, 3),
+        "pages": len(pairs),
+    }
 
 
 def _accuracies(hits: Counter, pages: int) -> dict[str, float]:
-    return {f"{field_name}_accuracy": round(hits[field_name] / pages, 3) for field_name in ("title", "authors", "date")}
+    return {
+        f"{field_name}_accuracy": round(hits[field_name] / pages, 3)
+        for field_name in ("title", "authors", "date")
+    }
 
 
 def confusion(label: bool, predicted: bool) -> str:
@@ -252,9 +298,14 @@ def relevance_set(root: Path, threshold: float = RELEVANCE_THRESHOLD) -> dict:
                 counts[lang]["language_ok"] += language == path.stem
             if outcome in ("fp", "fn"):
                 errors.append(f"{outcome} {item['id']}: {item['title']}")
-    scores = {lang: {**prf(c), "articles": sum(c[k] for k in ("tp", "fp", "fn", "tn")),
-                     "language_accuracy": round(c["language_ok"] / sum(c[k] for k in ("tp", "fp", "fn", "tn")), 3)}
-              for lang, c in sorted(counts.items())}
+    scores = {
+        lang: {
+            **prf(c),
+            "articles": sum(c[k] for k in ("tp", "fp", "fn", "tn")),
+            "language_accuracy": round(c["language_ok"] / sum(c[k] for k in ("tp", "fp", "fn", "tn")), 3),
+        }
+        for lang, c in sorted(counts.items())
+    }
     return {"scores": scores, "errors": errors}
 
 
@@ -263,21 +314,33 @@ def seed_set() -> dict:
     of the text against the seed's content lines, boilerplate markers left, metadata accuracy."""
     pairs, hits, markers_left = [], Counter(), 0
     for page in seed_pages():
-        processed = process_page(Page(page.url, page.html.encode("utf-8"), "text/html"),
-                                 replace(SEED_OPTIONS, timezone=page.timezone))
+        processed = process_page(
+            Page(page.url, page.html.encode("utf-8"), "text/html"),
+            replace(SEED_OPTIONS, timezone=page.timezone),
+        )
         record = processed.record or {}
         pairs.append(token_pr(record.get("text", ""), "\n".join(page.content)))
         markers_left += sum(record.get("text", "").count(marker) for marker in SEED_MARKERS)
         hits["title"] += record.get("title") == page.gold.title
         hits["authors"] += record.get("authors") == page.gold.author
         published = record.get("published_at")
-        hits["date"] += published is not None and published.astimezone(page.gold.published_at.tzinfo).date() == page.gold.published_at.date()
+        hits["date"] += (
+            published is not None
+            and published.astimezone(page.gold.published_at.tzinfo).date() == page.gold.published_at.date()
+        )
         hits["time"] += published == page.gold.published_at
         hits["relevant"] += bool(record.get("is_relevant"))
         hits["language"] += record.get("language") == page.gold.language
     pages = len(pairs)
-    return {**_averaged_f1(pairs), "boilerplate_markers_left": markers_left, "boilerplate_free": int(markers_left == 0),
-            **{f"{name}_accuracy": round(hits[name] / pages, 3) for name in ("title", "authors", "date", "time", "relevant", "language")}}
+    return {
+        **_averaged_f1(pairs),
+        "boilerplate_markers_left": markers_left,
+        "boilerplate_free": int(markers_left == 0),
+        **{
+            f"{name}_accuracy": round(hits[name] / pages, 3)
+            for name in ("title", "authors", "date", "time", "relevant", "language")
+        },
+    }
 
 
 # As a crawl of an outlet without registry entry would process pages (the time zone is per page).
@@ -294,15 +357,24 @@ def token_pr(predicted: str, gold: str) -> tuple[float, float]:
 def corpus_relevance(corpus: Path, positives_file: Path) -> dict:
     """The classifier on every article page of the corpus through the whole pipeline: the pages
     listed in positives_file are about AI infrastructure, every other one is not."""
-    positives = {line.strip() for line in positives_file.read_text(encoding="utf-8").splitlines()
-                 if line.strip() and not line.startswith("#")}
+    positives = {
+        line.strip()
+        for line in positives_file.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     counts, wrong = Counter(), []
     for path in sorted((corpus / "benchmarks").rglob("*")):
         if not path.name.endswith((".html", ".htm", ".html.gz")):
             continue
         body = path.read_bytes()
-        record = process_page(Page("https://example.invalid/page", gzip.decompress(body) if path.name.endswith(".gz") else body,
-                                   "text/html"), SEED_OPTIONS).record
+        record = process_page(
+            Page(
+                "https://example.invalid/page",
+                gzip.decompress(body) if path.name.endswith(".gz") else body,
+                "text/html",
+            ),
+            SEED_OPTIONS,
+        ).record
         if record is None:
             continue
         name = str(path.relative_to(corpus))
@@ -311,8 +383,14 @@ def corpus_relevance(corpus: Path, positives_file: Path) -> dict:
         if outcome in ("fp", "fn"):
             wrong.append(f"{outcome} {name}: {record['title']}")
     negatives = counts["tn"] + counts["fp"]
-    return {"articles": sum(counts.values()), "flagged": counts["tp"] + counts["fp"], "false_positives": counts["fp"],
-            "missed": counts["fn"], "negative_accuracy": round(counts["tn"] / negatives, 4) if negatives else 1.0, "errors": wrong}
+    return {
+        "articles": sum(counts.values()),
+        "flagged": counts["tp"] + counts["fp"],
+        "false_positives": counts["fp"],
+        "missed": counts["fn"],
+        "negative_accuracy": round(counts["tn"] / negatives, 4) if negatives else 1.0,
+        "errors": wrong,
+    }
 
 
 def dedup_set() -> dict:
@@ -324,20 +402,37 @@ def dedup_set() -> dict:
     per_kind: dict[str, Counter] = defaultdict(Counter)
     errors, cache = [], {}
     for pair in dedup_pairs():
-        a, b = (cache.setdefault((t.id, t.text), features(t.title, t.text, t.language)) for t in (pair.a, pair.b))
-        duplicate = content_hash(pair.a.text) == content_hash(pair.b.text) or is_near_duplicate(a.signature, b.signature, config.near)
-        story = duplicate or same_story(a.fingerprint, pair.a.published, b.fingerprint, pair.b.published, config.story)
-        for name, label, predicted in (("duplicates", pair.duplicate, duplicate), ("stories", pair.story, story)):
+        a, b = (
+            cache.setdefault((t.id, t.text), features(t.title, t.text, t.language)) for t in (pair.a, pair.b)
+        )
+        duplicate = content_hash(pair.a.text) == content_hash(pair.b.text) or is_near_duplicate(
+            a.signature, b.signature, config.near
+        )
+        story = duplicate or same_story(
+            a.fingerprint, pair.a.published, b.fingerprint, pair.b.published, config.story
+        )
+        for name, label, predicted in (
+            ("duplicates", pair.duplicate, duplicate),
+            ("stories", pair.story, story),
+        ):
             outcome = confusion(label, predicted)
             counts[name][outcome] += 1
             per_kind[pair.kind][f"{name}_right"] += label == predicted
             if outcome in ("fp", "fn"):
                 errors.append(f"{name} {outcome} {pair.kind}: {pair.a.id} / {pair.b.id}")
         per_kind[pair.kind]["pairs"] += 1
-    return {**{name: prf(c) | {"pairs": sum(c.values())} for name, c in counts.items()},
-            "kinds": {kind: {"pairs": c["pairs"], "duplicates_accuracy": round(c["duplicates_right"] / c["pairs"], 3),
-                             "stories_accuracy": round(c["stories_right"] / c["pairs"], 3)} for kind, c in sorted(per_kind.items())},
-            "errors": errors}
+    return {
+        **{name: prf(c) | {"pairs": sum(c.values())} for name, c in counts.items()},
+        "kinds": {
+            kind: {
+                "pairs": c["pairs"],
+                "duplicates_accuracy": round(c["duplicates_right"] / c["pairs"], 3),
+                "stories_accuracy": round(c["stories_right"] / c["pairs"], 3),
+            }
+            for kind, c in sorted(per_kind.items())
+        },
+        "errors": errors,
+    }
 
 
 def report(corpus: Path = DEFAULT_CORPUS) -> dict:
@@ -350,7 +445,9 @@ def report(corpus: Path = DEFAULT_CORPUS) -> dict:
         "htmldate_set_dates_ours": htmldate_set(benchmarks / "htmldate"),
         "relevance_set": relevance_set(Path(__file__).with_name("relevance")),
         "dedup_set": dedup_set(),
-        "corpus_relevance": corpus_relevance(corpus, Path(__file__).with_name("relevance") / "corpus_positives.txt"),
+        "corpus_relevance": corpus_relevance(
+            corpus, Path(__file__).with_name("relevance") / "corpus_positives.txt"
+        ),
     }
 
 

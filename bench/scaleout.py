@@ -46,14 +46,22 @@ class LazySite(dict):
         per_child = urls // CHILDREN
         children = []
         for child in range(CHILDREN):
-            locs = "".join(f"<url><loc>{base}{self.path(n)}</loc></url>" for n in range(child * per_child, (child + 1) * per_child))
+            locs = "".join(
+                f"<url><loc>{base}{self.path(n)}</loc></url>"
+                for n in range(child * per_child, (child + 1) * per_child)
+            )
             self[f"/sitemap-{child}.xml"] = Resource(
-                f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>'
-                .encode(), "application/xml")
+                f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>'.encode(),
+                "application/xml",
+            )
             children.append(f"<sitemap><loc>{base}/sitemap-{child}.xml</loc></sitemap>")
-        self["/sitemap.xml"] = Resource(('<?xml version="1.0" encoding="UTF-8"?><sitemapindex '
-                                         'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + "".join(children)
-                                         + "</sitemapindex>").encode(), "application/xml")
+        self["/sitemap.xml"] = Resource(
+            (
+                '<?xml version="1.0" encoding="UTF-8"?><sitemapindex '
+                'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + "".join(children) + "</sitemapindex>"
+            ).encode(),
+            "application/xml",
+        )
 
     @staticmethod
     def path(number: int) -> str:
@@ -67,9 +75,29 @@ class LazySite(dict):
 
 
 def command(db_url: str, registry: Path, pages: int, extra: list[str]) -> list[str]:
-    return [sys.executable, "-m", "crawler.cli", "crawl", "--db", db_url, "--outlets", str(registry), *extra,
-            "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-            "-s", "ROBOTSTXT_OBEY=false", "-s", f"CLOSESPIDER_PAGECOUNT={pages}", "-s", "NEWSARCHIVE_FRONTIER_IDLE_SECONDS=2"]
+    return [
+        sys.executable,
+        "-m",
+        "crawler.cli",
+        "crawl",
+        "--db",
+        db_url,
+        "--outlets",
+        str(registry),
+        *extra,
+        "-s",
+        "AUTOTHROTTLE_ENABLED=false",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+        "-s",
+        "ROBOTSTXT_OBEY=false",
+        "-s",
+        f"CLOSESPIDER_PAGECOUNT={pages}",
+        "-s",
+        "NEWSARCHIVE_FRONTIER_IDLE_SECONDS=2",
+    ]
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -120,33 +148,66 @@ def fetched(db_path: Path) -> int:
 
 def memory(server_url: str, urls: int, pages: int, mode: str, redis_url: str, scratch: Path) -> dict:
     registry = scratch / "outlets.toml"
-    registry.write_text(f'[outlets.bench]\nname = "Bench"\nlanguage = "en"\nsitemaps = ["{server_url}/sitemap.xml"]\n')
-    extra = {"memory": [], "disk": ["--resume", str(scratch / "jobs")], "redis": ["--frontier", redis_url]}[mode]
+    registry.write_text(
+        f'[outlets.bench]\nname = "Bench"\nlanguage = "en"\nsitemaps = ["{server_url}/sitemap.xml"]\n'
+    )
+    extra = {"memory": [], "disk": ["--resume", str(scratch / "jobs")], "redis": ["--frontier", redis_url]}[
+        mode
+    ]
     seconds, samples = run_sampled(command(f"sqlite:///{scratch / 'bench.db'}", registry, pages, extra))
     quarter = max(1, len(samples) // 4)
     crawler_rss, all_pss = [s[0] for s in samples], [s[1] for s in samples]
-    return {"measure": "memory", "frontier": mode, "urls": urls, "pages": pages, "seconds": round(seconds, 1),
-            "fetched": fetched(scratch / "bench.db"), "crawler_peak_rss_mb": round(max(crawler_rss, default=0)),
-            "crawler_rss_mb_by_quarter": [round(max(crawler_rss[i:i + quarter])) for i in range(0, len(samples), quarter)][:4],
-            "with_workers_peak_pss_mb": round(max(all_pss, default=0))}
+    return {
+        "measure": "memory",
+        "frontier": mode,
+        "urls": urls,
+        "pages": pages,
+        "seconds": round(seconds, 1),
+        "fetched": fetched(scratch / "bench.db"),
+        "crawler_peak_rss_mb": round(max(crawler_rss, default=0)),
+        "crawler_rss_mb_by_quarter": [
+            round(max(crawler_rss[i : i + quarter])) for i in range(0, len(samples), quarter)
+        ][:4],
+        "with_workers_peak_pss_mb": round(max(all_pss, default=0)),
+    }
 
 
-def speed(server_url: str, pages: int, workers: int, extract_processes: int, redis_url: str, scratch: Path) -> dict:
+def speed(
+    server_url: str, pages: int, workers: int, extract_processes: int, redis_url: str, scratch: Path
+) -> dict:
     registry = scratch / "outlets.toml"
-    registry.write_text(f'[outlets.bench]\nname = "Bench"\nlanguage = "en"\nsitemaps = ["{server_url}/sitemap.xml"]\n')
+    registry.write_text(
+        f'[outlets.bench]\nname = "Bench"\nlanguage = "en"\nsitemaps = ["{server_url}/sitemap.xml"]\n'
+    )
     db_url = "sqlite:///" + str(scratch / "bench.db")
-    extra = ["-s", f"NEWSARCHIVE_EXTRACT_WORKERS={extract_processes}"] + (["--frontier", redis_url] if workers > 1 else [])
+    extra = ["-s", f"NEWSARCHIVE_EXTRACT_WORKERS={extract_processes}"] + (
+        ["--frontier", redis_url] if workers > 1 else []
+    )
     started = time.perf_counter()
-    processes = [subprocess.Popen(command(db_url, registry, pages // workers, extra), stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(workers)]
+    processes = [
+        subprocess.Popen(
+            command(db_url, registry, pages // workers, extra),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(workers)
+    ]
     for process in processes:
         _, stderr = process.communicate(timeout=7200)
         if process.returncode != 0:
             raise RuntimeError(stderr[-2000:])
     seconds = time.perf_counter() - started
     done = fetched(scratch / "bench.db")
-    return {"measure": "speed", "workers": workers, "extract_processes_each": extract_processes, "pages": pages,
-            "fetched": done, "seconds": round(seconds, 1), "pages_per_s": round(done / seconds, 1)}
+    return {
+        "measure": "speed",
+        "workers": workers,
+        "extract_processes_each": extract_processes,
+        "pages": pages,
+        "fetched": done,
+        "seconds": round(seconds, 1),
+        "pages_per_s": round(done / seconds, 1),
+    }
 
 
 def main() -> None:
@@ -163,13 +224,21 @@ def main() -> None:
     for mode in ("memory", "disk", "redis") if args.only != "speed" else ():
         flush()
         with tempfile.TemporaryDirectory() as scratch:
-            print(json.dumps(memory(server.url, args.urls, args.pages, mode, args.redis, Path(scratch))), flush=True)
+            print(
+                json.dumps(memory(server.url, args.urls, args.pages, mode, args.redis, Path(scratch))),
+                flush=True,
+            )
     # the speed runs seed a frontier twice their size, so seeding it (into Redis) stays a small share
     server.sites["*"] = LazySite(server.url, 2 * args.pages)
     for workers, extract_processes in ((1, 2), (2, 1), (2, 2)) if args.only != "memory" else ():
         flush()
         with tempfile.TemporaryDirectory() as scratch:
-            print(json.dumps(speed(server.url, args.pages, workers, extract_processes, args.redis, Path(scratch))), flush=True)
+            print(
+                json.dumps(
+                    speed(server.url, args.pages, workers, extract_processes, args.redis, Path(scratch))
+                ),
+                flush=True,
+            )
     flush()
     server.shutdown()
 

@@ -17,5 +17,6 @@ class Outcome:
 
 
 # Outcomes after which an unchanged URL is never fetched again.
-SETTLED: Final = frozenset({Outcome.ARTICLE, Outcome.OFF_TOPIC, Outcome.NOT_ARTICLE, Outcome.TOO_LARGE,
-                            Outcome.DISALLOWED})
+SETTLED: Final = frozenset(
+    {Outcome.ARTICLE, Outcome.OFF_TOPIC, Outcome.NOT_ARTICLE, Outcome.TOO_LARGE, Outcome.DISALLOWED}
+)

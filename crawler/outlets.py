@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -13,7 +14,14 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REQUIRED_ONE_OF = ("feeds", "sitemaps", "listing_pages")
-LIST_KEYS = ("feeds", "sitemaps", "listing_pages", "exclude_url_patterns", "allowed_domains", "boilerplate_patterns")
+LIST_KEYS = (
+    "feeds",
+    "sitemaps",
+    "listing_pages",
+    "exclude_url_patterns",
+    "allowed_domains",
+    "boilerplate_patterns",
+)
 TEXT_KEYS = ("name", "homepage", "language", "country", "article_url_pattern", "timezone")
 KNOWN_KEYS = set(LIST_KEYS) | set(TEXT_KEYS)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -40,8 +48,13 @@ class Outlet:
     timezone: str | None = None  # IANA name: where the outlet's dates without an offset are
 
     def as_row(self) -> dict[str, str | None]:
-        return {"slug": self.slug, "name": self.name, "homepage": self.homepage,
-                "language": self.language, "country": self.country}
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "homepage": self.homepage,
+            "language": self.language,
+            "country": self.country,
+        }
 
     def wants(self, url: str) -> bool:
         """Could this URL be one of the outlet's articles?"""
@@ -72,7 +85,7 @@ def load(path: Path | Traversable | None = None) -> dict[str, Outlet]:
     return {slug: _outlet(path, slug, table) for slug, table in tables.items()}
 
 
-def _outlet(path: Path, slug: str, table: object) -> Outlet:
+def _outlet(path: Path | Traversable, slug: str, table: object) -> Outlet:
     def problem(message: str) -> RegistryError:
         return RegistryError(f"{path}: outlet {slug!r}: {message}")
 
@@ -101,23 +114,29 @@ def _outlet(path: Path, slug: str, table: object) -> Outlet:
         try:
             ZoneInfo(table["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
-            raise problem(f"unknown timezone {table['timezone']!r} (an IANA name such as 'America/Sao_Paulo')") from None
+            raise problem(
+                f"unknown timezone {table['timezone']!r} (an IANA name such as 'America/Sao_Paulo')"
+            ) from None
     return Outlet(
-        slug=slug, name=table.get("name", slug), homepage=table.get("homepage"),
-        language=table.get("language"), country=table.get("country"),
-        feeds=tuple(table.get("feeds", [])), sitemaps=tuple(table.get("sitemaps", [])),
+        slug=slug,
+        name=table.get("name", slug),
+        homepage=table.get("homepage"),
+        language=table.get("language"),
+        country=table.get("country"),
+        feeds=tuple(table.get("feeds", [])),
+        sitemaps=tuple(table.get("sitemaps", [])),
         listing_pages=tuple(table.get("listing_pages", [])),
-        article_url_pattern=_regex(problem, table.get("article_url_pattern")),
-        exclude_url_patterns=tuple(_regex(problem, p) for p in table.get("exclude_url_patterns", [])),
+        article_url_pattern=_pattern(problem, pattern)
+        if (pattern := table.get("article_url_pattern"))
+        else None,
+        exclude_url_patterns=tuple(_pattern(problem, p) for p in table.get("exclude_url_patterns", [])),
         allowed_domains=tuple(domains),
-        boilerplate_patterns=tuple(_regex(problem, p) for p in table.get("boilerplate_patterns", [])),
+        boilerplate_patterns=tuple(_pattern(problem, p) for p in table.get("boilerplate_patterns", [])),
         timezone=table.get("timezone"),
     )
 
 
-def _regex(problem, pattern: str | None) -> re.Pattern[str] | None:
-    if pattern is None:
-        return None
+def _pattern(problem: Callable[[str], RegistryError], pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except re.error as exc:

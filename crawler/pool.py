@@ -62,8 +62,12 @@ class ExtractionPool:
 
 def _executor(workers: int) -> ProcessPoolExecutor:
     # spawn, not fork: forking a process that runs the reactor and database pools is unsafe.
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_die_with_parent, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
 
 
 def _die_with_parent(parent: int) -> None:

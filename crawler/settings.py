@@ -43,7 +43,7 @@ NEWSARCHIVE_DB_RETRY_DELAYS = [1, 2, 4, 8, 15]
 NEWSARCHIVE_RUN_ID = None
 
 # --- dedup (thresholds chosen on bench/dedup_pairs.py; change them, then `newsarchive dedup --rebuild`) ---
-# Near duplicate: estimated Jaccard similarity of word 5-shingles at or above this (plateau 0.3-0.4 on the set).
+# Near duplicate: estimated Jaccard of word 5-shingles at or above this (plateau 0.3-0.4 on the set).
 NEWSARCHIVE_NEARDUP_JACCARD = 0.4
 # ... or the shorter text this much contained in the longer: a truncated copy (plateau 0.5-0.7).
 NEWSARCHIVE_NEARDUP_CONTAINMENT = 0.7
@@ -69,7 +69,7 @@ NEWSARCHIVE_SCHEDULE_TICK = 10
 # --- shared frontier (`newsarchive crawl --frontier redis://...`) ---
 # Redis URL of the frontier shared by workers; None: each crawl keeps its own queue in memory.
 NEWSARCHIVE_FRONTIER = None
-# Bits of the Bloom duplicate filter per outlet: 2**28 bits (32 MiB) hold ~13 million URLs at 0.1% false positives.
+# Bits of the Bloom duplicate filter per outlet: 2**28 bits (32 MiB) hold ~13M URLs at 0.1% false positives.
 NEWSARCHIVE_FRONTIER_BLOOM_BITS = 2**28
 # Hash functions of the Bloom filter (10 is optimal for 0.1%).
 NEWSARCHIVE_FRONTIER_BLOOM_HASHES = 10

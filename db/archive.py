@@ -17,9 +17,26 @@ from .models import Article
 from .store import insert_articles, record_urls
 
 # Article columns a re-fetch of a changed page refreshes.
-REFRESHED = ("url", "title", "authors", "modified_at", "language", "description", "text", "word_count",
-             "content_hash", "is_relevant", "topic_score", "topic_terms", "source_url", "image_url", "tags", "site_name",
-             "warc_file", "warc_offset")
+REFRESHED = (
+    "url",
+    "title",
+    "authors",
+    "modified_at",
+    "language",
+    "description",
+    "text",
+    "word_count",
+    "content_hash",
+    "is_relevant",
+    "topic_score",
+    "topic_terms",
+    "source_url",
+    "image_url",
+    "tags",
+    "site_name",
+    "warc_file",
+    "warc_offset",
+)
 
 
 @dataclass
@@ -31,26 +48,32 @@ class PageResult:
     features: Features | None = None
 
 
-def store_batch(session: Session, results: Sequence[PageResult], outcomes: Sequence[dict[str, Any]],
-                config: DedupConfig) -> Counter:
+def store_batch(
+    session: Session, results: Sequence[PageResult], outcomes: Sequence[dict[str, Any]], config: DedupConfig
+) -> Counter:
     """Store a batch: new articles in one multi-row insert, pages already in the archive one by one
     (rare: a changed article), then dedup over the new and changed ones."""
     lock_writers(session)
     counts: Counter = Counter()
-    pages = {r.record["canonical_url"]: r for r in results if r.record is not None}
-    ids = insert_articles(session, [page.record for page in pages.values()])
+    records = {r.record["canonical_url"]: (r.record, r.features) for r in results if r.record is not None}
+    ids = insert_articles(session, [record for record, _ in records.values()])
     new = set(ids.values())
-    changed = {ids[url]: page.features for url, page in pages.items() if url in ids}
-    for url, page in pages.items():
+    changed = {ids[url]: found for url, (_, found) in records.items() if url in ids}
+    for url, (record, found) in records.items():
         if url not in ids:
-            ids[url], was_changed = _refresh(session, page.record)
+            ids[url], was_changed = _refresh(session, record)
             counts["updated" if was_changed else "unchanged"] += 1
             if was_changed:
-                changed[ids[url]] = page.features
-    by_id = {ids[url]: page.record for url, page in pages.items()}
-    computed = {i: f or features(by_id[i].get("title"), by_id[i]["text"], by_id[i].get("language")) for i, f in changed.items()}
+                changed[ids[url]] = found
+    by_id = {ids[url]: record for url, (record, _) in records.items()}
+    computed = {
+        i: f or features(by_id[i].get("title"), by_id[i]["text"], by_id[i].get("language"))
+        for i, f in changed.items()
+    }
     counts += resolve(session, computed, config)
-    rows = session.execute(select(Article.duplicate_of_id.is_not(None), Article.is_relevant).where(Article.id.in_(new)))
+    rows = session.execute(
+        select(Article.duplicate_of_id.is_not(None), Article.is_relevant).where(Article.id.in_(new))
+    )
     kinds = Counter((bool(copy), bool(relevant)) for copy, relevant in rows)
     counts["duplicate"] += sum(n for (copy, _), n in kinds.items() if copy)
     counts["inserted"] += sum(n for (copy, _), n in kinds.items() if not copy)
@@ -68,7 +91,11 @@ def _refresh(session: Session, record: dict[str, Any]) -> tuple[int, bool]:
         select(Article.id, Article.content_hash).where(Article.canonical_url == record["canonical_url"])
     ).one()
     if existing_hash != record["content_hash"]:
-        session.execute(update(Article).where(Article.id == existing_id).values({k: record[k] for k in REFRESHED if k in record}))
+        session.execute(
+            update(Article)
+            .where(Article.id == existing_id)
+            .values({k: record[k] for k in REFRESHED if k in record})
+        )
     return existing_id, existing_hash != record["content_hash"]
 
 

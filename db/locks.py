@@ -17,7 +17,6 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-
 # What a crawl says of an outlet another run is crawling.
 BUSY_MESSAGE = "another crawl of this outlet is running"
 
@@ -27,7 +26,9 @@ class Busy(Exception):
 
 
 def _key(name: str) -> int:
-    return int.from_bytes(hashlib.blake2b(f"newsarchive:{name}".encode(), digest_size=8).digest(), "big", signed=True)
+    return int.from_bytes(
+        hashlib.blake2b(f"newsarchive:{name}".encode(), digest_size=8).digest(), "big", signed=True
+    )
 
 
 @contextmanager

@@ -34,16 +34,16 @@ class KeyIndex:
         cursor = session.connection().connection.cursor()
         try:
             cursor.execute("SELECT count(*), max(article_id) FROM neardup_keys")
-            total, top = cursor.fetchone()
+            total, top = cursor.fetchone() or (0, None)
             # filled in place, never copied: a million articles are 24 million rows, 288 MB here
             self.keys = np.empty(total, dtype=np.int64)
             self.owners = np.empty(total, dtype=np.int32 if (top or 0) < 2**31 else np.int64)
             cursor.execute("SELECT key, article_id FROM neardup_keys ORDER BY key")
             filled = 0
             while filled < total and (rows := cursor.fetchmany(FETCH_ROWS)):
-                block = np.array(rows[:total - filled], dtype=np.int64)
-                self.keys[filled:filled + len(block)] = block[:, 0]
-                self.owners[filled:filled + len(block)] = block[:, 1]
+                block = np.array(rows[: total - filled], dtype=np.int64)
+                self.keys[filled : filled + len(block)] = block[:, 0]
+                self.owners[filled : filled + len(block)] = block[:, 1]
                 filled += len(block)
         finally:
             cursor.close()
@@ -56,14 +56,17 @@ class KeyIndex:
         cursor = session.connection().connection.cursor()
         try:
             cursor.execute("SELECT max(article_id) FROM article_signatures")
-            top = cursor.fetchone()[0] or 0
+            top = (cursor.fetchone() or (None,))[0] or 0
             if top < self.watermark or self.watermark < 0:
                 cursor.close()
                 self.load(session)
                 return
             if top > self.watermark:
                 placeholder = "%s" if session.get_bind().dialect.name == "postgresql" else "?"
-                cursor.execute(f"SELECT key, article_id FROM neardup_keys WHERE article_id > {placeholder}", (self.watermark,))
+                cursor.execute(
+                    f"SELECT key, article_id FROM neardup_keys WHERE article_id > {placeholder}",
+                    (self.watermark,),
+                )
                 self.add(cursor.fetchall())
                 self.watermark = top
         finally:
@@ -77,7 +80,9 @@ class KeyIndex:
         """article -> the other articles sharing at least one of its keys (vectorised over the batch)."""
         articles = list(keys_by_article)
         counts = [len(keys_by_article[a]) for a in articles]
-        wanted = np.fromiter((k for a in articles for k in keys_by_article[a]), dtype=np.int64, count=sum(counts))
+        wanted = np.fromiter(
+            (k for a in articles for k in keys_by_article[a]), dtype=np.int64, count=sum(counts)
+        )
         asking = np.repeat(np.arange(len(articles)), counts)
         order = np.argsort(wanted, kind="stable")  # sorted needles: searchsorted walks the table once
         wanted, asking = wanted[order], asking[order]
@@ -89,7 +94,7 @@ class KeyIndex:
         for position, owner in pairs.tolist():
             found[articles[position]].add(owner)
         for index in np.nonzero(end - start > 1)[0].tolist():  # a key several articles share
-            found[articles[asking[index]]].update(self.owners[start[index]:end[index]].tolist())
+            found[articles[asking[index]]].update(self.owners[start[index] : end[index]].tolist())
         if self.recent:
             for article, keys in keys_by_article.items():
                 for key in self.recent.keys() & keys:
@@ -106,7 +111,7 @@ _guard = threading.Lock()
 
 def for_session(session: Session) -> KeyIndex:
     """This process's copy for the session's database, caught up with what is committed."""
-    name = session.get_bind().url.render_as_string(hide_password=False)
+    name = engine_of(session).url.render_as_string(hide_password=False)
     with _guard:
         index = _indexes.setdefault(name, KeyIndex())
         index.catch_up(session)
@@ -117,7 +122,7 @@ def remember(session: Session, rows: Iterable[tuple[int, int]]) -> None:
     """Keys this process just wrote, in the session's open transaction. Should that transaction
     roll back (an error, a failed commit), the copy may hold its keys and be past its ids
     (SQLite hands them out again): it is dropped then, and reloaded on the next check."""
-    engine = session.get_bind()
+    engine = engine_of(session)
     if not session.info.get(_WATCHED):
         session.info[_WATCHED] = True
         event.listen(session, "after_rollback", lambda _session: forget(engine), once=True)
@@ -128,6 +133,13 @@ def remember(session: Session, rows: Iterable[tuple[int, int]]) -> None:
 
 
 def forget(engine: Engine) -> None:
-    """Drop this process's copy (a rebuild replaced the table, or a transaction that wrote keys rolled back)."""
+    """Drop this process's copy (a rebuild replaced the table, or a transaction that wrote keys
+    rolled back)."""
     with _guard:
         _indexes.pop(engine.url.render_as_string(hide_password=False), None)
+
+
+def engine_of(session: Session) -> Engine:
+    """The engine a session is bound to."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine

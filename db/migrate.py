@@ -22,6 +22,7 @@ import migrations
 from . import locks
 from .session import ArchiveError, check_connection, display_url, first_line, make_engine
 
+
 @functools.cache
 def migrations_dir() -> Path:
     """The migration scripts as a directory Alembic can read. Inside a zipped egg (Scrapyd runs
@@ -70,7 +71,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
     except DBAPIError as exc:
-        raise ArchiveError(f"migration failed on {display_url(engine.url)}: {first_line(exc.orig, engine.url)}") from None
+        raise ArchiveError(
+            f"migration failed on {display_url(engine.url)}: {first_line(exc.orig, engine.url)}"
+        ) from None
 
 
 def ensure_schema(engine: Engine) -> bool:

@@ -51,7 +51,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value.isoformat()} given; archive dates must be timezone-aware")
+            raise ValueError(
+                f"naive datetime {value.isoformat()} given; archive dates must be timezone-aware"
+            )
         value = value.astimezone(timezone.utc)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
@@ -191,7 +193,8 @@ class UrlState(Base):
 
 
 class ArticleSignature(Base):
-    """What dedup keeps of each article: its MinHash and story fingerprint (see crawler/stages/dedup.py, crawler/stages/story.py)."""
+    """What dedup keeps of each article: its MinHash and story fingerprint (see crawler/stages/dedup.py,
+    crawler/stages/story.py)."""
 
     __tablename__ = "article_signatures"
 
@@ -214,7 +217,8 @@ class NearDupKey(Base):
 
 
 class StoryKey(Base):
-    """The story index: one row per name and figure of each article, with its day, for time-bounded lookups."""
+    """The story index: one row per name and figure of each article, with its day, for time-bounded
+    lookups."""
 
     __tablename__ = "story_keys"
     __table_args__ = (Index("ix_story_keys_article_id", "article_id"), {"sqlite_with_rowid": False})
@@ -222,4 +226,3 @@ class StoryKey(Base):
     key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
-

@@ -8,7 +8,20 @@ from datetime import datetime
 from functools import partial, reduce
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, case, cast, column, func, literal, select, table, text
+from sqlalchemy import (
+    ColumnClause,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.orm import Session, aliased
@@ -63,7 +76,9 @@ def outlet_slugs(session: Session) -> set[str]:
 
 
 def count_articles(session: Session, spec: ArticleFilter) -> int:
-    stmt = filtered(select(func.count()).select_from(Article).join(Outlet, Outlet.id == Article.outlet_id), spec)
+    stmt = filtered(
+        select(func.count()).select_from(Article).join(Outlet, Outlet.id == Article.outlet_id), spec
+    )
     return session.execute(stmt).scalar_one()
 
 
@@ -86,7 +101,9 @@ class SearchHit:
     snippet: str
 
 
-def search(session: Session, raw_query: str, spec: ArticleFilter, limit: int, candidates: int) -> list[SearchHit]:
+def search(
+    session: Session, raw_query: str, spec: ArticleFilter, limit: int, candidates: int
+) -> list[SearchHit]:
     """Ranked full-text search; raises search_query.QueryError for an unsearchable query.
 
     Ranking scores the newest `candidates` matches that pass the filters (0: every match), so
@@ -105,24 +122,30 @@ def _newest(stmt: Select, id_column, candidates: int) -> Select:
     return stmt.order_by(id_column.desc()).limit(candidates) if candidates else stmt
 
 
-def _search_sqlite(session: Session, query: SearchQuery, spec: ArticleFilter, limit: int,
-                   candidates: int) -> list[SearchHit]:
+def _search_sqlite(
+    session: Session, query: SearchQuery, spec: ArticleFilter, limit: int, candidates: int
+) -> list[SearchHit]:
     match = text("articles_fts MATCH :fts_query").bindparams(fts_query=to_fts5(query))
     # bm25 is lower-is-better; the title column weighs ten times the body.
     rank = func.bm25(text("articles_fts"), 10.0, 1.0)
-    matches = filtered(
+    matching = filtered(
         select(_FTS.c.rowid.label("id"), rank.label("rank"))
-        .join(Article, Article.id == _FTS.c.rowid).join(Outlet, Outlet.id == Article.outlet_id).where(match),
+        .join(Article, Article.id == _FTS.c.rowid)
+        .join(Outlet, Outlet.id == Article.outlet_id)
+        .where(match),
         spec,
     )
-    matches = _newest(matches, _FTS.c.rowid, candidates).subquery()
+    matches = _newest(matching, _FTS.c.rowid, candidates).subquery()
     stmt = article_rows().add_columns(matches.c.rank).join(matches, matches.c.id == Article.id)
     hits = session.execute(stmt.order_by(matches.c.rank).limit(limit)).all()
     # Snippets are costly: only for the hits shown, not for every match.
     snippet = func.snippet(text("articles_fts"), 1, "[", "]", "…", 16)
     ids = [article.id for article, _, _ in hits]
     snippets = dict(session.execute(select(_FTS.c.rowid, snippet).where(match, _FTS.c.rowid.in_(ids))).all())
-    return [SearchHit(article, outlet, -float(rank), snippets.get(article.id, "")) for article, outlet, rank in hits]
+    return [
+        SearchHit(article, outlet, -float(rank), snippets.get(article.id, ""))
+        for article, outlet, rank in hits
+    ]
 
 
 def _phrase_tsquery(config, words: tuple[str, ...]):
@@ -140,33 +163,48 @@ def pg_tsquery_text(session: Session, query: SearchQuery, language: str | None) 
         clauses = [reduce(func.tsquery_or, map(phrase, alternatives)) for alternatives in query.required]
         expression = reduce(func.tsquery_and, clauses)
         if query.excluded:
-            expression = func.tsquery_and(expression, func.tsquery_not(reduce(func.tsquery_or, map(phrase, query.excluded))))
+            expression = func.tsquery_and(
+                expression, func.tsquery_not(reduce(func.tsquery_or, map(phrase, query.excluded)))
+            )
         per_language.append(func.cast(expression, Text))
     texts = dict.fromkeys(t for t in session.execute(select(*per_language)).one() if t)
     return " | ".join(f"({t})" for t in texts)
 
 
-def _search_postgres(session: Session, query: SearchQuery, spec: ArticleFilter, limit: int,
-                     candidates: int) -> list[SearchHit]:
+def _search_postgres(
+    session: Session, query: SearchQuery, spec: ArticleFilter, limit: int, candidates: int
+) -> list[SearchHit]:
     built = pg_tsquery_text(session, query, spec.language)
     if not built:  # only stop words
         return []
     # A constant, so the planner can use the GIN index with it.
     tsquery = cast(literal(built), TSQUERY)
-    vector = column("search_vector")
-    matching = filtered(select(Article.id).join(Outlet, Outlet.id == Article.outlet_id).where(vector.op("@@")(tsquery)), spec)
+    vector: ColumnClause[Any] = column("search_vector")
+    matching = filtered(
+        select(Article.id).join(Outlet, Outlet.id == Article.outlet_id).where(vector.op("@@")(tsquery)), spec
+    )
     ids = _newest_matches(session, matching, candidates) if candidates else None
     rank = func.ts_rank_cd(PG_RANK_WEIGHTS, vector, tsquery).label("rank")
     ranked = select(Article.id, rank)
     if ids is not None:  # one array parameter, not thousands of bound values
         ranked = ranked.where(Article.id == func.any(literal(ids, postgresql.ARRAY(postgresql.INTEGER))))
     else:
-        ranked = filtered(ranked.join(Outlet, Outlet.id == Article.outlet_id).where(vector.op("@@")(tsquery)), spec)
+        ranked = filtered(
+            ranked.join(Outlet, Outlet.id == Article.outlet_id).where(vector.op("@@")(tsquery)), spec
+        )
     # Rank on (id, rank) alone; only the winners' full rows are read.
     top = ranked.order_by(rank.desc(), Article.id).limit(limit).subquery()
-    stmt = article_rows().add_columns(top.c.rank).join(top, top.c.id == Article.id).order_by(top.c.rank.desc(), Article.id)
+    stmt = (
+        article_rows()
+        .add_columns(top.c.rank)
+        .join(top, top.c.id == Article.id)
+        .order_by(top.c.rank.desc(), Article.id)
+    )
     hits = session.execute(stmt).all()
-    return [SearchHit(article, outlet, float(rank), _plain_snippet(article.text, query)) for article, outlet, rank in hits]
+    return [
+        SearchHit(article, outlet, float(rank), _plain_snippet(article.text, query))
+        for article, outlet, rank in hits
+    ]
 
 
 def _newest_matches(session: Session, matching: Select, wanted: int) -> list[int]:
@@ -185,7 +223,11 @@ def _newest_matches(session: Session, matching: Select, wanted: int) -> list[int
     high, width = newest, wanted * PG_WINDOW_FACTOR
     while high > 0 and len(found) < wanted:
         low = max(0, high - width)
-        window = matching.where(Article.id > low, Article.id <= high).order_by(Article.id.desc()).limit(wanted - len(found))
+        window = (
+            matching.where(Article.id > low, Article.id <= high)
+            .order_by(Article.id.desc())
+            .limit(wanted - len(found))
+        )
         found += session.scalars(window).all()
         # Size the next window from the density seen so far (a bitmap scan visits every match in
         # its window), growing at most fourfold.
@@ -202,7 +244,7 @@ def _plain_snippet(body: str, query: SearchQuery, width: int = 160) -> str:
     words = [w for alts in query.required for phrase in alts for w in phrase]
     position = min((i for i in (lowered.find(w) for w in words) if i >= 0), default=0)
     start = max(0, position - width // 3)
-    return ("…" if start else "") + " ".join(body[start:start + width].split()) + "…"
+    return ("…" if start else "") + " ".join(body[start : start + width].split()) + "…"
 
 
 def outlet_stats(session: Session) -> list[dict[str, Any]]:
@@ -225,10 +267,15 @@ def outlet_stats(session: Session) -> list[dict[str, Any]]:
     last = aliased(CrawlRunOutlet)
     stmt = (
         select(
-            Outlet.slug, Outlet.name,
-            func.coalesce(counts.c.articles, 0), func.coalesce(counts.c.relevant, 0),
+            Outlet.slug,
+            Outlet.name,
+            func.coalesce(counts.c.articles, 0),
+            func.coalesce(counts.c.relevant, 0),
             func.coalesce(counts.c.duplicates, 0),
-            CrawlRun.started_at, last.status, last.articles_new, last.errors,
+            CrawlRun.started_at,
+            last.status,
+            last.articles_new,
+            last.errors,
         )
         .outerjoin(counts, counts.c.outlet_id == Outlet.id)
         .outerjoin(latest, latest.c.outlet_id == Outlet.id)
@@ -236,8 +283,18 @@ def outlet_stats(session: Session) -> list[dict[str, Any]]:
         .outerjoin(CrawlRun, CrawlRun.id == latest.c.run_id)
         .order_by(Outlet.slug)
     )
-    keys = ("slug", "name", "articles", "relevant", "duplicates", "last_crawl", "last_status", "last_new", "last_errors")
-    return [dict(zip(keys, row)) for row in session.execute(stmt).all()]
+    keys = (
+        "slug",
+        "name",
+        "articles",
+        "relevant",
+        "duplicates",
+        "last_crawl",
+        "last_status",
+        "last_new",
+        "last_errors",
+    )
+    return [dict(zip(keys, row, strict=True)) for row in session.execute(stmt).all()]
 
 
 @dataclass(frozen=True)
@@ -252,13 +309,27 @@ class KnownUrl:
 def last_crawl_completed(session: Session, outlet_id: int) -> bool:
     """Whether the outlet's previous crawl ran to its end (or there was none). A crawl killed
     half-way left sources whose children it never fetched: they must be read again in full."""
-    status = session.scalar(select(CrawlRunOutlet.status).where(CrawlRunOutlet.outlet_id == outlet_id)
-                            .order_by(CrawlRunOutlet.run_id.desc()).limit(1))
+    status = session.scalar(
+        select(CrawlRunOutlet.status)
+        .where(CrawlRunOutlet.outlet_id == outlet_id)
+        .order_by(CrawlRunOutlet.run_id.desc())
+        .limit(1)
+    )
     return status in (None, "ok", "unreachable")
 
 
 def known_urls(session: Session, outlet_id: int) -> dict[str, KnownUrl]:
     """What the crawler already knows of an outlet's URLs (for incremental crawls)."""
-    stmt = select(UrlState.url, UrlState.outcome, UrlState.etag, UrlState.last_modified,
-                  UrlState.last_fetched_at, UrlState.lastmod_seen).where(UrlState.outlet_id == outlet_id)
-    return {url: KnownUrl(*rest) for url, *rest in session.execute(stmt.execution_options(yield_per=STREAM_BATCH))}
+    stmt = select(
+        UrlState.url,
+        UrlState.outcome,
+        UrlState.etag,
+        UrlState.last_modified,
+        UrlState.last_fetched_at,
+        UrlState.lastmod_seen,
+    ).where(UrlState.outlet_id == outlet_id)
+    rows = session.execute(stmt.execution_options(yield_per=STREAM_BATCH))
+    return {
+        url: KnownUrl(outcome, etag, modified, fetched, lastmod)
+        for url, outcome, etag, modified, fetched, lastmod in rows
+    }

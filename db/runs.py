@@ -42,8 +42,13 @@ class OutletStatus:
 
 # The stats behind each counter of a run while it runs (the live table). When an outlet's part
 # finishes, the archive's counts (ARCHIVED) are read back from the archive instead.
-COUNTERS: Final = {"pages": "fetch/article_pages", "articles_new": "archive/inserted",
-                   "duplicates": "archive/duplicate", "off_topic": "archive/off_topic", "errors": "fetch/error"}
+COUNTERS: Final = {
+    "pages": "fetch/article_pages",
+    "articles_new": "archive/inserted",
+    "duplicates": "archive/duplicate",
+    "off_topic": "archive/off_topic",
+    "errors": "fetch/error",
+}
 ARCHIVED: Final = ("articles_new", "duplicates", "off_topic")
 
 
@@ -60,7 +65,15 @@ class OutletResult:
 
     @classmethod
     def from_stats(cls, slug: str, stats: Mapping[str, Any]) -> OutletResult:
-        return cls(slug, **{column: int(stats.get(key, 0)) for column, key in COUNTERS.items()})
+        counts = {column: int(stats.get(key, 0)) for column, key in COUNTERS.items()}
+        return cls(
+            slug,
+            counts["pages"],
+            counts["articles_new"],
+            counts["duplicates"],
+            counts["off_topic"],
+            counts["errors"],
+        )
 
 
 class CrawlRunLedger:
@@ -78,20 +91,34 @@ class CrawlRunLedger:
 
     def outlet_started(self, outlet_id: int) -> None:
         with session_factory(self.engine, write=True).begin() as session:
-            session.execute(insert_statement(session, CrawlRunOutlet.__table__).values(
-                run_id=self.run_id, outlet_id=outlet_id, status=OutletStatus.RUNNING).on_conflict_do_nothing())
+            session.execute(
+                insert_statement(session, CrawlRunOutlet)
+                .values(run_id=self.run_id, outlet_id=outlet_id, status=OutletStatus.RUNNING)
+                .on_conflict_do_nothing()
+            )
 
-    def outlet_finished(self, outlet_id: int, status: str, message: str | None, stats: Mapping[str, Any]) -> None:
+    def outlet_finished(
+        self, outlet_id: int, status: str, message: str | None, stats: Mapping[str, Any]
+    ) -> None:
         """Record the outlet's part: its status, its counters, and its stats added to the run's."""
-        counters = {column: int(stats.get(key, 0)) for column, key in COUNTERS.items() if column not in ARCHIVED}
+        counters = {
+            column: int(stats.get(key, 0)) for column, key in COUNTERS.items() if column not in ARCHIVED
+        }
         with session_factory(self.engine, write=True).begin() as session:
             run = session.get(CrawlRun, self.run_id, with_for_update=True)
             assert run is not None
-            session.execute(update(CrawlRunOutlet).where(CrawlRunOutlet.run_id == self.run_id,
-                                                         CrawlRunOutlet.outlet_id == outlet_id)
-                            .values(status=status, message=message, finished_at=utcnow(),
-                                    feed_update_seconds=stats.get("discover/feed_update_seconds"),
-                                    **counters, **_archived(session, outlet_id, run.started_at)))
+            session.execute(
+                update(CrawlRunOutlet)
+                .where(CrawlRunOutlet.run_id == self.run_id, CrawlRunOutlet.outlet_id == outlet_id)
+                .values(
+                    status=status,
+                    message=message,
+                    finished_at=utcnow(),
+                    feed_update_seconds=stats.get("discover/feed_update_seconds"),
+                    **counters,
+                    **_archived(session, outlet_id, run.started_at),
+                )
+            )
             run.stats = _add_counters(run.stats or {}, stats)
 
     def close(self, interrupted: bool = False) -> None:
@@ -105,8 +132,11 @@ class CrawlRunLedger:
                 for column, value in _archived(session, part.outlet_id, run.started_at).items():
                     setattr(part, column, value)
             not_ok = [part for part in parts if part.status != OutletStatus.OK]
-            run.status = (RunStatus.INTERRUPTED if interrupted or any(p.status == OutletStatus.INTERRUPTED for p in parts)
-                          else RunStatus.FINISHED)
+            run.status = (
+                RunStatus.INTERRUPTED
+                if interrupted or any(p.status == OutletStatus.INTERRUPTED for p in parts)
+                else RunStatus.FINISHED
+            )
             run.finished_at = utcnow()
             run.message = f"{len(not_ok)} outlet(s) not ok" if not_ok else None
             for column in ("pages", "articles_new", "duplicates", "off_topic", "errors"):
@@ -115,19 +145,30 @@ class CrawlRunLedger:
     def results(self) -> list[OutletResult]:
         with session_factory(self.engine).begin() as session:
             rows = session.execute(
-                select(Outlet.slug, CrawlRunOutlet).join(Outlet, Outlet.id == CrawlRunOutlet.outlet_id)
-                .where(CrawlRunOutlet.run_id == self.run_id).order_by(Outlet.slug)).all()
-        return [OutletResult(slug, r.pages, r.articles_new, r.duplicates, r.off_topic, r.errors, r.status, r.message)
-                for slug, r in rows]
+                select(Outlet.slug, CrawlRunOutlet)
+                .join(Outlet, Outlet.id == CrawlRunOutlet.outlet_id)
+                .where(CrawlRunOutlet.run_id == self.run_id)
+                .order_by(Outlet.slug)
+            ).all()
+        return [
+            OutletResult(
+                slug, r.pages, r.articles_new, r.duplicates, r.off_topic, r.errors, r.status, r.message
+            )
+            for slug, r in rows
+        ]
 
 
 def _archived(session: Session, outlet_id: int, since: datetime) -> dict[str, int]:
     """What this run added to the archive for the outlet, as the archive holds it now (ARCHIVED)."""
     new = (Article.outlet_id == outlet_id, Article.fetched_at >= since)
     copy = Article.duplicate_of_id.is_not(None)
-    row = session.execute(select(
-        func.count().filter(~copy), func.count().filter(copy), func.count().filter(~copy, ~Article.is_relevant),
-    ).where(*new)).one()
+    row = session.execute(
+        select(
+            func.count().filter(~copy),
+            func.count().filter(copy),
+            func.count().filter(~copy, ~Article.is_relevant),
+        ).where(*new)
+    ).one()
     return {"articles_new": row[0], "duplicates": row[1], "off_topic": row[2]}
 
 

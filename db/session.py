@@ -43,8 +43,10 @@ def parse_url(raw: str) -> URL:
     try:
         url = make_url(raw)
     except ArgumentError:
-        raise ArchiveError(f"invalid database URL {redact(raw)!r}: expected e.g. sqlite:///archive.db "
-                           "or postgresql+psycopg://user@host/db") from None
+        raise ArchiveError(
+            f"invalid database URL {redact(raw)!r}: expected e.g. sqlite:///archive.db "
+            "or postgresql+psycopg://user@host/db"
+        ) from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url
@@ -102,7 +104,9 @@ def check_connection(engine: Engine) -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except DBAPIError as exc:
-        raise ArchiveError(f"cannot open database {display_url(engine.url)}: {first_line(exc.orig, engine.url)}") from None
+        raise ArchiveError(
+            f"cannot open database {display_url(engine.url)}: {first_line(exc.orig, engine.url)}"
+        ) from None
 
 
 def first_line(exc: BaseException | None, url: URL | None = None) -> str:

@@ -4,19 +4,21 @@ never check-then-insert, so concurrent writers cannot create duplicate rows."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .models import Article, Outlet, UrlState, utcnow
+from .models import Article, Base, Outlet, UrlState, utcnow
 
 OUTLET_FIELDS = ("slug", "name", "homepage", "language", "country")
 
 
-def insert_statement(session: Session, table: Table):
+def insert_statement(session: Session, model: type[Base]) -> Any:
+    """INSERT for the session's dialect, which both spell ON CONFLICT alike."""
     dialect = session.get_bind().dialect.name
+    table = cast(Table, model.__table__)  # Core, not ORM, inserts: plain executemany and RETURNING
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
@@ -24,7 +26,7 @@ def upsert_outlets(session: Session, outlets: Iterable[Mapping[str, Any]]) -> di
     """Create or refresh outlets from the registry; returns slug -> id."""
     rows = [{key: outlet.get(key) for key in OUTLET_FIELDS} | {"created_at": utcnow()} for outlet in outlets]
     if rows:
-        stmt = insert_statement(session, Outlet.__table__).values(rows)
+        stmt = insert_statement(session, Outlet).values(rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=["slug"],
             set_={key: stmt.excluded[key] for key in ("name", "homepage", "language", "country")},
@@ -36,12 +38,27 @@ def upsert_outlets(session: Session, outlets: Iterable[Mapping[str, Any]]) -> di
 
 def article_defaults(row: Mapping[str, Any]) -> dict[str, Any]:
     now = utcnow()
-    full = {
-        "title": None, "authors": None, "published_at": None, "modified_at": None, "language": None,
-        "description": None, "word_count": len(row["text"].split()), "is_relevant": False,
-        "topic_score": 0.0, "topic_terms": [], "duplicate_of_id": None, "story_id": None,
-        "source_url": None, "image_url": None, "tags": [], "site_name": None, "warc_file": None, "warc_offset": None,
-        "fetched_at": now, "updated_at": now,
+    full: dict[str, Any] = {
+        "title": None,
+        "authors": None,
+        "published_at": None,
+        "modified_at": None,
+        "language": None,
+        "description": None,
+        "word_count": len(row["text"].split()),
+        "is_relevant": False,
+        "topic_score": 0.0,
+        "topic_terms": [],
+        "duplicate_of_id": None,
+        "story_id": None,
+        "source_url": None,
+        "image_url": None,
+        "tags": [],
+        "site_name": None,
+        "warc_file": None,
+        "warc_offset": None,
+        "fetched_at": now,
+        "updated_at": now,
     }
     full.update(row)
     return full
@@ -52,7 +69,7 @@ def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
     if not rows:
         return {}
     stmt = (
-        insert_statement(session, Article.__table__)
+        insert_statement(session, Article)
         .on_conflict_do_nothing(index_elements=["canonical_url"])
         .returning(Article.__table__.c.canonical_url, Article.__table__.c.id)
     )
@@ -68,12 +85,23 @@ def record_urls(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         return
     now = utcnow()
     values = [
-        {"kind": "page", "http_status": None, "etag": None, "last_modified": None, "lastmod_seen": None,
-         "article_id": None, "message": None, "outlet_id": None, "last_fetched_at": now,
-         "first_seen_at": now, "fetch_count": 1} | dict(row)
+        {
+            "kind": "page",
+            "http_status": None,
+            "etag": None,
+            "last_modified": None,
+            "lastmod_seen": None,
+            "article_id": None,
+            "message": None,
+            "outlet_id": None,
+            "last_fetched_at": now,
+            "first_seen_at": now,
+            "fetch_count": 1,
+        }
+        | dict(row)
         for row in rows
     ]
-    stmt = insert_statement(session, UrlState.__table__)
+    stmt = insert_statement(session, UrlState)
     excluded = stmt.excluded
     columns = UrlState.__table__.c
     stmt = stmt.on_conflict_do_update(

@@ -83,7 +83,12 @@ def pg_schema(pg_server: str) -> str:
 def truncate_postgres(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE articles, outlets, crawl_runs, crawl_run_outlets, url_state RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text(
+                "TRUNCATE articles, outlets, crawl_runs, crawl_run_outlets, url_state RESTART "
+                "IDENTITY CASCADE"
+            )
+        )
     engine.dispose()
 
 
@@ -129,22 +134,31 @@ def fixture_server(tmp_path_factory) -> Iterator[FixtureServer]:
     import sys
 
     log = tmp_path_factory.mktemp("server") / "requests.jsonl"
-    process = subprocess.Popen([sys.executable, "-m", "tests.mockserver", str(log)], stdout=subprocess.PIPE, text=True,
-                               cwd=Path(__file__).resolve().parents[1])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.mockserver", str(log)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     port = int(process.stdout.readline())
     yield FixtureServer(port, log)
     process.terminate()
     process.wait(timeout=10)
 
 
-def crawl_command(server: FixtureServer, db_url: str, *args: str, refused: tuple[str, ...] = ("unreachable.test",)) -> list[str]:
+def crawl_command(
+    server: FixtureServer, db_url: str, *args: str, refused: tuple[str, ...] = ("unreachable.test",)
+) -> list[str]:
     """`newsarchive crawl` routed to the fixture server, politeness delays off."""
     import sys
 
     from crawler.devsite.loopback import loopback_settings, setting_arguments
 
-    settings = loopback_settings(server.port, refused) | {"RETRY_TIMES": 2, "NEWSARCHIVE_EXTRACT_WORKERS": 1,
-                                                           "DOWNLOAD_TIMEOUT": 10}
+    settings = loopback_settings(server.port, refused) | {
+        "RETRY_TIMES": 2,
+        "NEWSARCHIVE_EXTRACT_WORKERS": 1,
+        "DOWNLOAD_TIMEOUT": 10,
+    }
     return [sys.executable, "-m", "crawler.cli", "crawl", "--db", db_url, *args, *setting_arguments(settings)]
 
 
@@ -154,8 +168,21 @@ def scrapy_command(server: FixtureServer, registry: Path | str, db_url: str, *se
 
     from crawler.devsite.loopback import loopback_settings, setting_arguments
 
-    return [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "outlet=feedonly", "-a", f"outlets_file={registry}",
-            "-s", f"NEWSARCHIVE_DB={db_url}", *setting_arguments(loopback_settings(server.port)), *settings]
+    return [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "news",
+        "-a",
+        "outlet=feedonly",
+        "-a",
+        f"outlets_file={registry}",
+        "-s",
+        f"NEWSARCHIVE_DB={db_url}",
+        *setting_arguments(loopback_settings(server.port)),
+        *settings,
+    ]
 
 
 @pytest.fixture

@@ -38,32 +38,102 @@ class OutletSite:
 
 
 SHIPPED = [
-    OutletSite("olhardigital", "Olhar Digital", "pt", "https://olhardigital.com.br/{y}/{m}/{d}/pro/{slug}/",
-               "https://olhardigital.com.br/feed/", sitemap="https://olhardigital.com.br/sitemap_index.xml"),
-    OutletSite("tecnoblog", "Tecnoblog", "pt", "https://tecnoblog.net/noticias/{slug}/", "https://tecnoblog.net/feed/",
-               sitemap="https://tecnoblog.net/sitemap_index.xml"),
-    OutletSite("canaltech", "Canaltech", "pt", "https://canaltech.com.br/{section}/{slug}-{id}/", "https://canaltech.com.br/rss/",
-               sitemap="https://canaltech.com.br/sitemap.xml", sitemap_children=("sitemap-news.xml",), news_sitemap=True,
-               section="hardware"),
-    OutletSite("tecmundo", "TecMundo", "pt", "https://www.tecmundo.com.br/{section}/{id}-{slug}.htm",
-               "https://rss.tecmundo.com.br/feed", sitemap="https://www.tecmundo.com.br/sitemap.xml", section="mercado"),
-    OutletSite("lemagit", "LeMagIT", "fr", "https://www.lemagit.fr/actualites/{id}/{slug}",
-               "https://www.lemagit.fr/rss/ContentSyndication.xml", sitemap="https://www.lemagit.fr/sitemap.xml"),
-    OutletSite("lemondeinformatique", "Le Monde Informatique", "fr",
-               "https://www.lemondeinformatique.fr/actualites/lire-{slug}-{id}.html",
-               "https://www.lemondeinformatique.fr/flux-rss/thematique/toutes-les-actualites/rss.xml"),
-    OutletSite("numerama", "Numerama", "fr", "https://www.numerama.com/tech/{id}-{slug}.html", "https://www.numerama.com/feed/",
-               sitemap="https://www.numerama.com/sitemap_index.xml"),
-    OutletSite("datacenterdynamics", "DatacenterDynamics", "en", "https://www.datacenterdynamics.com/en/news/{slug}/",
-               "https://www.datacenterdynamics.com/en/rss/", sitemap="https://www.datacenterdynamics.com/sitemap.xml",
-               sitemap_children=("sitemap-news.xml",), news_sitemap=True),
-    OutletSite("theregister", "The Register", "en", "https://www.theregister.com/{y}/{m}/{d}/{slug}/",
-               "https://www.theregister.com/headlines.atom", feed_kind="atom", sitemap="https://www.theregister.com/sitemap.xml"),
-    OutletSite("datacenterknowledge", "Data Center Knowledge", "en", "https://www.datacenterknowledge.com/{section}/{slug}",
-               "https://www.datacenterknowledge.com/rss.xml", sitemap="https://www.datacenterknowledge.com/sitemap.xml",
-               section="data-center-construction"),
-    OutletSite("xataka", "Xataka", "es", "https://www.xataka.com/{section}/{slug}", "https://www.xataka.com/feedburner.xml",
-               sitemap="https://www.xataka.com/sitemap_index.xml", section="empresas-y-economia"),
+    OutletSite(
+        "olhardigital",
+        "Olhar Digital",
+        "pt",
+        "https://olhardigital.com.br/{y}/{m}/{d}/pro/{slug}/",
+        "https://olhardigital.com.br/feed/",
+        sitemap="https://olhardigital.com.br/sitemap_index.xml",
+    ),
+    OutletSite(
+        "tecnoblog",
+        "Tecnoblog",
+        "pt",
+        "https://tecnoblog.net/noticias/{slug}/",
+        "https://tecnoblog.net/feed/",
+        sitemap="https://tecnoblog.net/sitemap_index.xml",
+    ),
+    OutletSite(
+        "canaltech",
+        "Canaltech",
+        "pt",
+        "https://canaltech.com.br/{section}/{slug}-{id}/",
+        "https://canaltech.com.br/rss/",
+        sitemap="https://canaltech.com.br/sitemap.xml",
+        sitemap_children=("sitemap-news.xml",),
+        news_sitemap=True,
+        section="hardware",
+    ),
+    OutletSite(
+        "tecmundo",
+        "TecMundo",
+        "pt",
+        "https://www.tecmundo.com.br/{section}/{id}-{slug}.htm",
+        "https://rss.tecmundo.com.br/feed",
+        sitemap="https://www.tecmundo.com.br/sitemap.xml",
+        section="mercado",
+    ),
+    OutletSite(
+        "lemagit",
+        "LeMagIT",
+        "fr",
+        "https://www.lemagit.fr/actualites/{id}/{slug}",
+        "https://www.lemagit.fr/rss/ContentSyndication.xml",
+        sitemap="https://www.lemagit.fr/sitemap.xml",
+    ),
+    OutletSite(
+        "lemondeinformatique",
+        "Le Monde Informatique",
+        "fr",
+        "https://www.lemondeinformatique.fr/actualites/lire-{slug}-{id}.html",
+        "https://www.lemondeinformatique.fr/flux-rss/thematique/toutes-les-actualites/rss.xml",
+    ),
+    OutletSite(
+        "numerama",
+        "Numerama",
+        "fr",
+        "https://www.numerama.com/tech/{id}-{slug}.html",
+        "https://www.numerama.com/feed/",
+        sitemap="https://www.numerama.com/sitemap_index.xml",
+    ),
+    OutletSite(
+        "datacenterdynamics",
+        "DatacenterDynamics",
+        "en",
+        "https://www.datacenterdynamics.com/en/news/{slug}/",
+        "https://www.datacenterdynamics.com/en/rss/",
+        sitemap="https://www.datacenterdynamics.com/sitemap.xml",
+        sitemap_children=("sitemap-news.xml",),
+        news_sitemap=True,
+    ),
+    OutletSite(
+        "theregister",
+        "The Register",
+        "en",
+        "https://www.theregister.com/{y}/{m}/{d}/{slug}/",
+        "https://www.theregister.com/headlines.atom",
+        feed_kind="atom",
+        sitemap="https://www.theregister.com/sitemap.xml",
+    ),
+    OutletSite(
+        "datacenterknowledge",
+        "Data Center Knowledge",
+        "en",
+        "https://www.datacenterknowledge.com/{section}/{slug}",
+        "https://www.datacenterknowledge.com/rss.xml",
+        sitemap="https://www.datacenterknowledge.com/sitemap.xml",
+        section="data-center-construction",
+    ),
+    OutletSite(
+        "xataka",
+        "Xataka",
+        "es",
+        "https://www.xataka.com/{section}/{slug}",
+        "https://www.xataka.com/feedburner.xml",
+        sitemap="https://www.xataka.com/sitemap_index.xml",
+        section="empresas-y-economia",
+    ),
 ]
 ARTICLES_PER_OUTLET = 4
 
@@ -80,16 +150,26 @@ def path_of(url: str) -> str:
 def article_url(spec: OutletSite, story: SyntheticArticle) -> str:
     published = story.published_at
     slug = slugify(story.title)[:60].rstrip("-")
-    return spec.article_path.format(y=f"{published:%Y}", m=f"{published:%m}", d=f"{published:%d}", slug=slug,
-                                    id=100000 + story.number, section=spec.section)
+    return spec.article_path.format(
+        y=f"{published:%Y}",
+        m=f"{published:%m}",
+        d=f"{published:%d}",
+        slug=slug,
+        id=100000 + story.number,
+        section=spec.section,
+    )
 
 
 def outlet_articles(spec: OutletSite, index: int) -> list[sitegen.SiteArticle]:
     base = 1000 * (index + 1)
     stories = [article(base + n, language=spec.language, relevant=n != 3) for n in range(ARTICLES_PER_OUTLET)]
     urls = [article_url(spec, s) for s in stories]
-    return [sitegen.SiteArticle(s, u, related=((stories[(i + 1) % len(stories)].title, urls[(i + 1) % len(urls)]),))
-            for i, (s, u) in enumerate(zip(stories, urls))]
+    return [
+        sitegen.SiteArticle(
+            s, u, related=((stories[(i + 1) % len(stories)].title, urls[(i + 1) % len(urls)]),)
+        )
+        for i, (s, u) in enumerate(zip(stories, urls, strict=True))
+    ]
 
 
 def add(sites: dict[str, dict[str, Resource]], url: str, resource: Resource) -> None:
@@ -103,16 +183,30 @@ def shipped_outlet_sites(sites: dict[str, dict[str, Resource]]) -> dict[str, lis
         items = outlet_articles(spec, index)
         expected[spec.slug] = items
         homepage = f"https://{host_of(items[0].url)}/"
-        add(sites, homepage + "robots.txt", Resource(sitegen.robots_txt([spec.sitemap] if spec.sitemap else []).encode(), "text/plain"))
+        add(
+            sites,
+            homepage + "robots.txt",
+            Resource(sitegen.robots_txt([spec.sitemap] if spec.sitemap else []).encode(), "text/plain"),
+        )
         # with a sitemap, half the articles are only in the feed and half only in the sitemap
         in_feed, in_sitemap = (items[:2], items[2:]) if spec.sitemap else (items, [])
         render = sitegen.atom_feed if spec.feed_kind == "atom" else sitegen.rss_feed
-        add(sites, spec.feed, Resource(render(spec.name, homepage, in_feed).encode(), ATOM if spec.feed_kind == "atom" else RSS))
+        add(
+            sites,
+            spec.feed,
+            Resource(
+                render(spec.name, homepage, in_feed).encode(), ATOM if spec.feed_kind == "atom" else RSS
+            ),
+        )
         if spec.sitemap:
             base = spec.sitemap.rsplit("/", 1)[0]
             children = [f"{base}/{child}" for child in spec.sitemap_children]
             add(sites, spec.sitemap, Resource(sitegen.sitemap_index(children).encode(), XML))
-            body = sitegen.news_sitemap(spec.name, in_sitemap) if spec.news_sitemap else sitegen.urlset(in_sitemap)
+            body = (
+                sitegen.news_sitemap(spec.name, in_sitemap)
+                if spec.news_sitemap
+                else sitegen.urlset(in_sitemap)
+            )
             add(sites, children[0], Resource(body.encode(), XML))
         for item in items:
             add(sites, item.url, Resource(sitegen.article_page(item, spec.name).encode(), HTML))
@@ -121,8 +215,15 @@ def shipped_outlet_sites(sites: dict[str, dict[str, Resource]]) -> dict[str, lis
 
 # --- sites for one discovery path or one failure each ---
 
-def _story_page(number: int, url: str, language: str = "pt", site: str = "Edge News", charset: str = "utf-8",
-                relevant: bool = True) -> tuple[sitegen.SiteArticle, str]:
+
+def _story_page(
+    number: int,
+    url: str,
+    language: str = "pt",
+    site: str = "Edge News",
+    charset: str = "utf-8",
+    relevant: bool = True,
+) -> tuple[sitegen.SiteArticle, str]:
     item = sitegen.SiteArticle(article(number, language=language, relevant=relevant), url)
     return item, sitegen.article_page(item, site, charset=charset)
 
@@ -134,7 +235,11 @@ def discovery_sites(sites: dict[str, dict[str, Resource]]) -> None:
         item, page = _story_page(5000 + n, f"https://feedonly.test/2025/06/0{n + 1}/pro/story-{n}/")
         items.append(item)
         add(sites, item.url, Resource(page.encode(), HTML))
-    add(sites, "https://feedonly.test/feed/", Resource(sitegen.rss_feed("Feed Only", "https://feedonly.test/", items).encode(), RSS))
+    add(
+        sites,
+        "https://feedonly.test/feed/",
+        Resource(sitegen.rss_feed("Feed Only", "https://feedonly.test/", items).encode(), RSS),
+    )
     # sitemap only: robots.txt -> index -> gzipped urlset; one URL disallowed by robots.txt
     items = []
     for n in range(3):
@@ -143,21 +248,53 @@ def discovery_sites(sites: dict[str, dict[str, Resource]]) -> None:
         add(sites, item.url, Resource(page.encode(), HTML))
     secret, page = _story_page(5199, "https://sitemaponly.test/private/2025/06/01/pro/secret-story/")
     add(sites, secret.url, Resource(page.encode(), HTML))
-    add(sites, "https://sitemaponly.test/robots.txt", Resource(sitegen.robots_txt(
-        ["https://sitemaponly.test/sitemap_index.xml"], ["/private/"]).encode(), "text/plain"))
-    add(sites, "https://sitemaponly.test/sitemap_index.xml",
-        Resource(sitegen.sitemap_index(["https://sitemaponly.test/post-sitemap1.xml.gz"]).encode(), XML))
-    add(sites, "https://sitemaponly.test/post-sitemap1.xml.gz", Resource(sitegen.gz(sitegen.urlset(items + [secret])), "application/x-gzip"))
+    add(
+        sites,
+        "https://sitemaponly.test/robots.txt",
+        Resource(
+            sitegen.robots_txt(["https://sitemaponly.test/sitemap_index.xml"], ["/private/"]).encode(),
+            "text/plain",
+        ),
+    )
+    add(
+        sites,
+        "https://sitemaponly.test/sitemap_index.xml",
+        Resource(sitegen.sitemap_index(["https://sitemaponly.test/post-sitemap1.xml.gz"]).encode(), XML),
+    )
+    add(
+        sites,
+        "https://sitemaponly.test/post-sitemap1.xml.gz",
+        Resource(sitegen.gz(sitegen.urlset(items + [secret])), "application/x-gzip"),
+    )
     # listing pages only, two pages joined by rel=next
     for page_number in (1, 2):
         links = []
         for n in range(2):
-            item, page = _story_page(5200 + 10 * page_number + n, f"https://listing.test/2025/06/0{page_number}/pro/story-{page_number}-{n}/")
+            item, page = _story_page(
+                5200 + 10 * page_number + n,
+                f"https://listing.test/2025/06/0{page_number}/pro/story-{page_number}-{n}/",
+            )
             add(sites, item.url, Resource(page.encode(), HTML))
             links.append(f'<li><a href="{item.url}">{item.story.title}</a></li>')
-        next_link = '<a rel="next" class="next" href="/category/pro/page/2/">Próxima</a>' if page_number == 1 else ""
-        path = "https://listing.test/category/pro/" if page_number == 1 else "https://listing.test/category/pro/page/2/"
-        add(sites, path, Resource(f"<html><body><nav><a href='/'>Home</a><a href='/sobre/'>Sobre</a></nav><ul>{''.join(links)}</ul>{next_link}</body></html>".encode(), HTML))
+        next_link = (
+            '<a rel="next" class="next" href="/category/pro/page/2/">Próxima</a>' if page_number == 1 else ""
+        )
+        path = (
+            "https://listing.test/category/pro/"
+            if page_number == 1
+            else "https://listing.test/category/pro/page/2/"
+        )
+        add(
+            sites,
+            path,
+            Resource(
+                (
+                    "<html><body><nav><a href='/'>Home</a><a href='/sobre/'>Sobre</a></nav>"
+                    f"<ul>{''.join(links)}</ul>{next_link}</body></html>"
+                ).encode(),
+                HTML,
+            ),
+        )
 
 
 EDGE = "https://edge.test"
@@ -176,18 +313,42 @@ def edge_site(sites: dict[str, dict[str, Resource]]) -> dict[str, str]:
 
     items = [
         page("plain-story", 6000),
-        page("flaky-story", 6001, lambda html: Resource(b"busy", "text/plain", status=503, validators=False,
-                                                        then=[Resource(html.encode(), HTML)])),
-        page("oversized-story", 6002, lambda html: Resource(html.encode() + b"<!--" + b"x" * (11 * 1024 * 1024) + b"-->", HTML)),
+        page(
+            "flaky-story",
+            6001,
+            lambda html: Resource(
+                b"busy", "text/plain", status=503, validators=False, then=[Resource(html.encode(), HTML)]
+            ),
+        ),
+        page(
+            "oversized-story",
+            6002,
+            lambda html: Resource(html.encode() + b"<!--" + b"x" * (11 * 1024 * 1024) + b"-->", HTML),
+        ),
         page("binary-story", 6003, lambda html: Resource(bytes(range(256)) * 4000, "text/html")),
-        page("malformed-story", 6004, lambda html: Resource(html.replace("</p>", "").replace("</div>", "<div><table><tr>")
-                                                            .encode()[: len(html) * 3 // 4], HTML)),
-        page("latin1-story", 6005, lambda html: Resource(
-            html.replace('<meta charset="utf-8">', "").encode("cp1252", errors="xmlcharrefreplace"),
-            "text/html; charset=ISO-8859-1")),
+        page(
+            "malformed-story",
+            6004,
+            lambda html: Resource(
+                html.replace("</p>", "").replace("</div>", "<div><table><tr>").encode()[: len(html) * 3 // 4],
+                HTML,
+            ),
+        ),
+        page(
+            "latin1-story",
+            6005,
+            lambda html: Resource(
+                html.replace('<meta charset="utf-8">', "").encode("cp1252", errors="xmlcharrefreplace"),
+                "text/html; charset=ISO-8859-1",
+            ),
+        ),
         page("pdf-story", 6006, lambda html: Resource(b"%PDF-1.4 not html", "application/pdf")),
         page("off-topic-story", 6007, relevant=False),
-        page("gzipped-story", 6010, lambda html: Resource(gzip.compress(html.encode()), HTML, headers={"Content-Encoding": "gzip"})),
+        page(
+            "gzipped-story",
+            6010,
+            lambda html: Resource(gzip.compress(html.encode()), HTML, headers={"Content-Encoding": "gzip"}),
+        ),
     ]
     # a redirect chain: old URL -> intermediate -> final article
     final = page("redirected-story", 6008)
@@ -195,8 +356,10 @@ def edge_site(sites: dict[str, dict[str, Resource]]) -> dict[str, str]:
     add(sites, f"{EDGE}/tmp/redirected/", redirect(final.url, 302))
     cases["redirect-start"] = f"{EDGE}/old/redirected/"
     # tracking-parameter variants of one article
-    tracked = [sitegen.SiteArticle(items[0].story, items[0].url + suffix)
-               for suffix in ("?utm_source=rss&utm_medium=feed", "?fbclid=abc123", "#comments")]
+    tracked = [
+        sitegen.SiteArticle(items[0].story, items[0].url + suffix)
+        for suffix in ("?utm_source=rss&utm_medium=feed", "?fbclid=abc123", "#comments")
+    ]
     missing = sitegen.SiteArticle(article(6009), f"{EDGE}/2025/06/07/pro/missing-story/")
     cases["missing-story"] = missing.url
     feed_items = items + tracked + [missing, sitegen.SiteArticle(final.story, cases["redirect-start"])]
@@ -232,8 +395,12 @@ def bulk_site(sites: dict[str, dict[str, Resource]]) -> list[str]:
     for child in range(3):
         items = []
         for n in range(child * 20, child * 20 + 20):
-            item, page = _story_page(8000 + n, f"{BULK}/2025/05/{1 + n % 28:02d}/pro/bulk-story-{n}/",
-                                     language=("pt", "fr", "en", "es")[n % 4], site="Bulk News")
+            item, page = _story_page(
+                8000 + n,
+                f"{BULK}/2025/05/{1 + n % 28:02d}/pro/bulk-story-{n}/",
+                language=("pt", "fr", "en", "es")[n % 4],
+                site="Bulk News",
+            )
             items.append(item)
             urls.append(item.url)
             add(sites, item.url, Resource(page.encode(), HTML))
@@ -295,4 +462,3 @@ def latin1_marker() -> str:
     """A phrase with accents from the cp1252 page, to check it decoded right."""
     text = article(6005, language="pt", relevant=True).text
     return next(sentence for sentence in text.split(". ") if any(ch in sentence for ch in "çãéê"))[:40]
-

@@ -18,7 +18,9 @@ SECRET = "s3cr3t-Pa55"
 
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def one_line_error(result: subprocess.CompletedProcess) -> str:
@@ -59,7 +61,9 @@ def test_bad_database_url_is_one_line(tmp_path):
 @pytest.mark.parametrize("debug", [False, True])
 def test_unreachable_server_never_prints_the_password(tmp_path, debug):
     args = ["--debug"] if debug else []
-    result = run(*args, "stats", "--db", f"postgresql://newsarchive:{SECRET}@127.0.0.1:1/archive", cwd=tmp_path)
+    result = run(
+        *args, "stats", "--db", f"postgresql://newsarchive:{SECRET}@127.0.0.1:1/archive", cwd=tmp_path
+    )
     assert result.returncode == 1
     assert SECRET not in result.stderr + result.stdout
     assert "cannot open database" in result.stderr and "***" in result.stderr
@@ -90,14 +94,17 @@ def test_export_writes_and_reports(sqlite_db, tmp_path):
     assert len(list((tmp_path / "out").glob("*.txt"))) == 8
 
 
-@pytest.mark.parametrize("args", [
-    ["export", "--format", "docx", "--out", "x"],
-    ["export", "--out", "x", "--since", "last tuesday"],
-    ["search", "--limit", "0", "oracle"],
-    ["frobnicate"],
-    ["export", "--format", "csv", "--out", "x.csv", "--outlet", "olhardigtal"],
-    ["search", "oracle", "--outlet", "nosuch"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--format", "docx", "--out", "x"],
+        ["export", "--out", "x", "--since", "last tuesday"],
+        ["search", "--limit", "0", "oracle"],
+        ["frobnicate"],
+        ["export", "--format", "csv", "--out", "x.csv", "--outlet", "olhardigtal"],
+        ["search", "oracle", "--outlet", "nosuch"],
+    ],
+)
 def test_usage_errors_exit_2(sqlite_db, tmp_path, args):
     result = run(*args, "--db", sqlite_db, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
@@ -111,7 +118,9 @@ def test_unsearchable_query_is_a_usage_error_on_one_line(sqlite_db, query):
 
 
 def test_search_json_hits(sqlite_db):
-    result = run("search", "data OR center OR calcul OR centro", "--json", "--include-off-topic", "--db", sqlite_db)
+    result = run(
+        "search", "data OR center OR calcul OR centro", "--json", "--include-off-topic", "--db", sqlite_db
+    )
     assert result.returncode == 0, result.stderr
     hits = [json.loads(line) for line in result.stdout.splitlines()]
     assert hits and all({"title", "url", "outlet", "rank", "snippet"} <= hit.keys() for hit in hits)

@@ -18,20 +18,36 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_demo_crawls_searches_and_exports_offline(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "demo"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "crawl run 1" in result.stdout
     # The summary is what the archive holds: the partner copy stored before its original counts as a copy.
     assert summary_rows(result.stdout)["demo"] == ["ok", "40", "38", "2", "7", "0"]
     with sqlite3.connect(tmp_path / "archive.db") as conn:
-        assert conn.execute("SELECT count(*) - count(duplicate_of_id), count(duplicate_of_id), "
-                            "sum(NOT is_relevant AND duplicate_of_id IS NULL) FROM articles").fetchone() == (38, 2, 7)
-        stored, relevant = conn.execute("SELECT count(*), sum(is_relevant AND duplicate_of_id IS NULL) FROM articles").fetchone()
+        assert conn.execute(
+            "SELECT count(*) - count(duplicate_of_id), count(duplicate_of_id), "
+            "sum(NOT is_relevant AND duplicate_of_id IS NULL) FROM articles"
+        ).fetchone() == (38, 2, 7)
+        stored, relevant = conn.execute(
+            "SELECT count(*), sum(is_relevant AND duplicate_of_id IS NULL) FROM articles"
+        ).fetchone()
         # partners' copies point at the originals they credit, even the one stamped before its original
-        credited = conn.execute("SELECT copy.url, orig.url FROM articles copy JOIN articles orig ON orig.id = copy.duplicate_of_id").fetchall()
+        credited = conn.execute(
+            "SELECT copy.url, orig.url FROM articles copy JOIN articles orig ON orig.id = "
+            "copy.duplicate_of_id"
+        ).fetchall()
         # translations are not copies: each is an original, sharing its story
-        translated = conn.execute("SELECT count(DISTINCT language), count(*), count(duplicate_of_id) FROM articles GROUP BY story_id "
-                                  "HAVING count(DISTINCT language) > 1").fetchall()
+        translated = conn.execute(
+            "SELECT count(DISTINCT language), count(*), count(duplicate_of_id) FROM articles GROUP "
+            "BY story_id "
+            "HAVING count(DISTINCT language) > 1"
+        ).fetchall()
     exported = sorted((tmp_path / "demo-export").glob("*.txt"))
     assert stored == 40 and len(exported) == relevant > 0
     assert len(credited) == 2 and all("/parceiros/" in copy and "/pro/" in orig for copy, orig in credited)
@@ -39,7 +55,13 @@ def test_demo_crawls_searches_and_exports_offline(tmp_path):
     assert exported[0].name.startswith("000_") and (tmp_path / "demo-export" / "manifest.jsonl").exists()
     assert not any("PUBLICIDADE" in p.read_text(encoding="utf-8") for p in exported)
     # the demo's URLs are stable: a second run is an incremental crawl that adds nothing
-    again = subprocess.run([sys.executable, "-m", "crawler.cli", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "demo"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert again.returncode == 0, again.stderr[-2000:]
     with sqlite3.connect(tmp_path / "archive.db") as conn:
         assert conn.execute("SELECT count(*), count(duplicate_of_id) FROM articles").fetchone() == (40, 2)
@@ -48,7 +70,9 @@ def test_demo_crawls_searches_and_exports_offline(tmp_path):
 
 
 def test_outlets_lists_the_registry():
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", "outlets"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "outlets"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0
     for slug in registry.load():
         assert slug in result.stdout
@@ -59,7 +83,9 @@ def test_scrapy_crawl_news_for_scrapy_users(fixture_server, tmp_path):
     project.mkdir()
     shutil.copy(ROOT / "scrapy.cfg", project / "scrapy.cfg")
     (project / "outlets.toml").write_text(TEST_REGISTRY, encoding="utf-8")
-    command = scrapy_command(fixture_server, "outlets.toml", f"sqlite:///{project / 'a.db'}", "-s", "LOG_LEVEL=WARNING")
+    command = scrapy_command(
+        fixture_server, "outlets.toml", f"sqlite:///{project / 'a.db'}", "-s", "LOG_LEVEL=WARNING"
+    )
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
     result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -75,14 +101,20 @@ def test_extract_runs_the_crawl_pipeline_on_saved_pages(tmp_path):
     from crawler.devsite.synthetic import article
 
     story = article(77, language="pt", relevant=True)
-    item = sitegen.SiteArticle(story, "https://olhardigital.com.br/2024/01/03/pro/x/", related=(("Outro", "https://o.test/"),))
+    item = sitegen.SiteArticle(
+        story, "https://olhardigital.com.br/2024/01/03/pro/x/", related=(("Outro", "https://o.test/"),)
+    )
     page = sitegen.article_page(item, "Olhar Digital").encode()
     plain, packed, junk = tmp_path / "a.html", tmp_path / "b.html.gz", tmp_path / "c.html"
     plain.write_bytes(page)
     packed.write_bytes(gz.compress(page))
     junk.write_bytes(b"<html><body><p>Menu</p></body></html>")
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", "extract", "--json", str(plain), str(packed), str(junk)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "extract", "--json", str(plain), str(packed), str(junk)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["outcome"] for r in records] == ["article", "article", "not_article"]
@@ -90,14 +122,38 @@ def test_extract_runs_the_crawl_pipeline_on_saved_pages(tmp_path):
     assert first == {**records[1], "path": str(plain)}
     assert first["text"] == story.text and first["title"] == story.title and first["language"] == "pt"
     assert first["published_at"] == story.published_at.isoformat() and first["is_relevant"] is True
-    assert set(first) >= {"path", "text", "title", "authors", "published_at", "modified_at", "language", "description",
-                          "source_url", "is_relevant", "topic_score", "topic_terms"}
-    text_only = subprocess.run([sys.executable, "-m", "crawler.cli", "extract", str(plain)], capture_output=True, text=True, timeout=120)
+    assert set(first) >= {
+        "path",
+        "text",
+        "title",
+        "authors",
+        "published_at",
+        "modified_at",
+        "language",
+        "description",
+        "source_url",
+        "is_relevant",
+        "topic_score",
+        "topic_terms",
+    }
+    text_only = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "extract", str(plain)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert text_only.stdout.strip() == story.text
 
 
 def test_extract_of_a_missing_file_is_one_line_exit_1(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", "extract", str(tmp_path / "nope.html")],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "extract", str(tmp_path / "nope.html")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
-    assert result.stderr.strip().startswith("newsarchive: error: cannot read") and len(result.stderr.strip().splitlines()) == 1
+    assert (
+        result.stderr.strip().startswith("newsarchive: error: cannot read")
+        and len(result.stderr.strip().splitlines()) == 1
+    )

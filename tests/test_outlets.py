@@ -28,7 +28,9 @@ def test_every_shipped_outlet_has_a_fixture_site():
 @pytest.fixture(scope="module")
 def shipped_crawl(fixture_server, tmp_path_factory) -> str:
     db_url = f"sqlite:///{tmp_path_factory.mktemp('shipped') / 'shipped.db'}"
-    result = subprocess.run(crawl_command(fixture_server, db_url), capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        crawl_command(fixture_server, db_url), capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return db_url
 
@@ -57,16 +59,22 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("body,problem", [
-    ('[outlets.x]\nfeeds = ["https://x.test/f"]\ncolour = "red"\n', "unknown key 'colour'"),
-    ('[outlets.x]\nfeeds = ["https://x.test/f"]\ntimezone = "Brasil/Bahia"\n', "unknown timezone 'Brasil/Bahia'"),
-    ('[outlets.x]\nfeeds = ["https://x.test/f"]\narticle_url_pattern = "(unclosed"\n', "bad regex"),
-    ('[outlets.x]\nname = "X"\n', "no source"),
-    ('[outlets.x]\nfeeds = "https://x.test/f"\n', "must be a list"),
-    ('[outlets.x]\nfeeds = ["ftp://x.test/f"]\n', "not an http(s) URL"),
-    ('[outlets."Bad Slug"]\nfeeds = ["https://x.test/f"]\n', "slug must be"),
-    ("[outlets.x\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "body,problem",
+    [
+        ('[outlets.x]\nfeeds = ["https://x.test/f"]\ncolour = "red"\n', "unknown key 'colour'"),
+        (
+            '[outlets.x]\nfeeds = ["https://x.test/f"]\ntimezone = "Brasil/Bahia"\n',
+            "unknown timezone 'Brasil/Bahia'",
+        ),
+        ('[outlets.x]\nfeeds = ["https://x.test/f"]\narticle_url_pattern = "(unclosed"\n', "bad regex"),
+        ('[outlets.x]\nname = "X"\n', "no source"),
+        ('[outlets.x]\nfeeds = "https://x.test/f"\n', "must be a list"),
+        ('[outlets.x]\nfeeds = ["ftp://x.test/f"]\n', "not an http(s) URL"),
+        ('[outlets."Bad Slug"]\nfeeds = ["https://x.test/f"]\n', "slug must be"),
+        ("[outlets.x\n", "not valid TOML"),
+    ],
+)
 def test_bad_registry_names_file_outlet_and_problem(tmp_path, body, problem):
     path = _write(tmp_path, body)
     with pytest.raises(registry.RegistryError) as info:
@@ -76,7 +84,10 @@ def test_bad_registry_names_file_outlet_and_problem(tmp_path, body, problem):
 
 
 def test_allowed_domains_default_to_source_hosts(tmp_path):
-    path = _write(tmp_path, '[outlets.t]\nfeeds = ["https://rss.t.test/feed"]\nsitemaps = ["https://www.t.test/sitemap.xml"]\n')
+    path = _write(
+        tmp_path,
+        '[outlets.t]\nfeeds = ["https://rss.t.test/feed"]\nsitemaps = ["https://www.t.test/sitemap.xml"]\n',
+    )
     outlet = registry.load(path)["t"]
     assert outlet.allowed_domains == ("rss.t.test", "www.t.test")
     assert outlet.wants("https://www.t.test/2025/a/") and not outlet.wants("https://evil.test/a/")

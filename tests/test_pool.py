@@ -18,8 +18,11 @@ OPTIONS = Options.from_settings(load_settings())
 def a_page() -> Page:
     seed = sorted((SHARED / "seeds").glob("*.txt"))[0].read_text(encoding="utf-8")
     paragraphs = "".join(f"<p>{line}</p>" for line in seed.splitlines() if line.strip())
-    return Page("https://example.com/2025/06/01/story/", f"<html><body><article>{paragraphs}</article></body></html>"
-                .encode(), "text/html")
+    return Page(
+        "https://example.com/2025/06/01/story/",
+        f"<html><body><article>{paragraphs}</article></body></html>".encode(),
+        "text/html",
+    )
 
 
 def test_every_user_in_a_process_shares_one_pool_sized_once():

@@ -29,11 +29,18 @@ def architecture_tree() -> set[str]:
 
 
 def test_architecture_tree_names_every_module():
-    modules = {str(path.relative_to(ROOT)) for package in ("crawler", "db") for path in (ROOT / package).rglob("*.py")
-               if path.name not in ("__init__.py", "__main__.py")}
+    modules = {
+        str(path.relative_to(ROOT))
+        for package in ("crawler", "db")
+        for path in (ROOT / package).rglob("*.py")
+        if path.name not in ("__init__.py", "__main__.py")
+    }
     tree = architecture_tree()
     missing = sorted(modules - tree)
     assert not missing, f"README's architecture tree does not name: {', '.join(missing)}"
-    gone = sorted(path for path in tree if path.endswith(".py") and path.startswith(("crawler/", "db/"))
-                  and not (ROOT / path).exists())
+    gone = sorted(
+        path
+        for path in tree
+        if path.endswith(".py") and path.startswith(("crawler/", "db/")) and not (ROOT / path).exists()
+    )
     assert not gone, f"README's architecture tree names modules that do not exist: {', '.join(gone)}"

@@ -28,19 +28,33 @@ def test_scrapyd_egg_builds_and_crawls_from_the_zip(fixture_server, registry, tm
     for package in ("crawler", "db", "migrations"):
         shutil.copytree(ROOT / package, project / package, ignore=shutil.ignore_patterns("__pycache__"))
     egg = tmp_path / "newsarchive.egg"
-    build = subprocess.run([str(Path(sys.executable).with_name("scrapyd-deploy")), "--build-egg", str(egg)],
-                           cwd=project, capture_output=True, text=True, timeout=300)
+    build = subprocess.run(
+        [str(Path(sys.executable).with_name("scrapyd-deploy")), "--build-egg", str(egg)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert build.returncode == 0, build.stderr[-2000:]
     with zipfile.ZipFile(egg) as archive:
         names = set(archive.namelist())
-        assert {"crawler/settings.py", "crawler/outlets.toml", "crawler/stages/lexicon.toml", "migrations/versions/0002_dedup_index.py"} <= names
+        assert {
+            "crawler/settings.py",
+            "crawler/outlets.toml",
+            "crawler/stages/lexicon.toml",
+            "migrations/versions/0002_dedup_index.py",
+        } <= names
         assert "settings = crawler.settings" in archive.read("EGG-INFO/entry_points.txt").decode()
     runner = tmp_path / "runner"
     runner.mkdir()
     db_url = f"sqlite:///{runner / 'archive.db'}"
     command = scrapy_command(fixture_server, registry, db_url, "-s", "LOG_LEVEL=WARNING")
-    env = {"PYTHONPATH": str(egg), "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PATH": "/usr/bin:/bin",
-           "PYTHONSAFEPATH": "1"}
+    env = {
+        "PYTHONPATH": str(egg),
+        "SCRAPY_SETTINGS_MODULE": "crawler.settings",
+        "PATH": "/usr/bin:/bin",
+        "PYTHONSAFEPATH": "1",
+    }
     result = subprocess.run(command, cwd=runner, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     engine = make_engine(db_url)

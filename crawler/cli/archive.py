@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
 from sqlalchemy import Engine, func, select
 
 from crawler import settings
-from crawler.cli.common import (DbOption, DuplicatesOption, LanguageOption, OffTopicOption, OutletOption, SetOption,
-                                SinceOption, UntilOption, app, check_outlets, err_console, fail, iso, make_filter,
-                                notice, open_db, out_console, progress_bar, settings_of)
+from crawler.cli.common import (
+    DbOption,
+    DuplicatesOption,
+    LanguageOption,
+    OffTopicOption,
+    OutletOption,
+    SetOption,
+    SinceOption,
+    UntilOption,
+    app,
+    check_outlets,
+    fail,
+    iso,
+    make_filter,
+    notice,
+    open_db,
+    out_console,
+    progress_bar,
+    settings_of,
+)
 from crawler.operations.export import FIELDS, FORMATS, ExportError, export
 from db import queries
 from db.models import Article
@@ -23,7 +40,9 @@ from db.session import display_url, session_factory
 
 @app.command("export")
 def export_command(
-    out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Directory (txt) or file (jsonl, csv, parquet).")],
+    out: Annotated[
+        Path, typer.Option("--out", metavar="PATH", help="Directory (txt) or file (jsonl, csv, parquet).")
+    ],
     format: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")] = "txt",
     since: SinceOption = None,
     until: UntilOption = None,
@@ -41,8 +60,10 @@ def export_command(
     with session_factory(engine).begin() as session:
         check_outlets(session, spec)
         total = queries.count_articles(session, spec)
-        rows = ({key: getattr(article, key, None) for key in FIELDS} | {"outlet": outlet_slug}
-                for article, outlet_slug in queries.stream_articles(session, spec))
+        rows = (
+            {key: getattr(article, key, None) for key in FIELDS} | {"outlet": outlet_slug}
+            for article, outlet_slug in queries.stream_articles(session, spec)
+        )
         with progress_bar(f"exporting {format}", total) as tick:
             try:
                 written = export(rows, format, out, total, tick)
@@ -53,13 +74,16 @@ def export_command(
     notice(f"exported {written} articles to {out} ({format})")
 
 
-
 @app.command("search")
 def search_command(
     query: Annotated[str, typer.Argument(help='Words (all must match), "exact phrases", -excluded, a OR b.')],
-    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many hits.")] = settings.NEWSARCHIVE_SEARCH_LIMIT,
+    limit: Annotated[
+        int, typer.Option(min=1, max=10_000, help="How many hits.")
+    ] = settings.NEWSARCHIVE_SEARCH_LIMIT,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
-    candidates: Annotated[int, typer.Option(min=0, help="Rank the newest N matches (0: all matches, slower).")] = settings.NEWSARCHIVE_SEARCH_CANDIDATES,
+    candidates: Annotated[
+        int, typer.Option(min=0, help="Rank the newest N matches (0: all matches, slower).")
+    ] = settings.NEWSARCHIVE_SEARCH_CANDIDATES,
     since: SinceOption = None,
     until: UntilOption = None,
     outlet: OutletOption = None,
@@ -79,8 +103,15 @@ def search_command(
             fail(str(exc), code=2)
     if as_json:
         for hit in hits:
-            record = {"id": hit.article.id, "outlet": hit.outlet, "rank": hit.rank, "title": hit.article.title,
-                      "url": hit.article.url, "published_at": iso(hit.article.published_at), "snippet": hit.snippet}
+            record = {
+                "id": hit.article.id,
+                "outlet": hit.outlet,
+                "rank": hit.rank,
+                "title": hit.article.title,
+                "url": hit.article.url,
+                "published_at": iso(hit.article.published_at),
+                "snippet": hit.snippet,
+            }
             out_console.print(json.dumps(record, ensure_ascii=False), markup=False, highlight=False)
         return
     if not hits:
@@ -91,7 +122,6 @@ def search_command(
         out_console.print(f"[bold]{hit.article.title or '(untitled)'}[/bold]", highlight=False)
         out_console.print(f"  {date} · {hit.outlet} · {hit.article.url}", markup=False, highlight=False)
         out_console.print(f"  {hit.snippet}", markup=False, highlight=False)
-
 
 
 @app.command("stats")
@@ -105,14 +135,24 @@ def stats_command(db: DbOption = settings.NEWSARCHIVE_DB) -> None:
         table.add_column(header, justify="left" if header in ("outlet", "last crawl", "outcome") else "right")
     for row in rows:
         last = row["last_crawl"].strftime("%Y-%m-%d %H:%M UTC") if row["last_crawl"] else "never"
-        table.add_row(row["slug"], str(row["articles"]), str(row["relevant"]), str(row["duplicates"]), last,
-                      row["last_status"] or "-", str(row["last_new"] or 0), str(row["last_errors"] or 0))
+        table.add_row(
+            row["slug"],
+            str(row["articles"]),
+            str(row["relevant"]),
+            str(row["duplicates"]),
+            last,
+            row["last_status"] or "-",
+            str(row["last_new"] or 0),
+            str(row["last_errors"] or 0),
+        )
     out_console.print(table)
 
 
 @app.command("dedup")
 def dedup_command(
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Recompute hashes, copies and stories over the whole archive.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Recompute hashes, copies and stories over the whole archive.")
+    ] = False,
     set_: SetOption = None,
     db: DbOption = settings.NEWSARCHIVE_DB,
 ) -> None:
@@ -135,8 +175,14 @@ def print_dedup_summary(engine: Engine) -> None:
 
     with session_factory(engine).begin() as session:
         found = dedup.summary(session)
-    out_console.print(f"{found['articles']} articles: {found['copies']} copies of {found['originals_copied']} originals; "
-                      f"{found['stories']} stories, {found['stories_linked']} of them told more than once"
-                      + (f"; {found['unindexed']} not indexed yet (run `newsarchive dedup --rebuild`)" if found["unindexed"] else ""),
-                      markup=False, highlight=False)
-
+    out_console.print(
+        f"{found['articles']} articles: {found['copies']} copies of {found['originals_copied']} originals; "
+        f"{found['stories']} stories, {found['stories_linked']} of them told more than once"
+        + (
+            f"; {found['unindexed']} not indexed yet (run `newsarchive dedup --rebuild`)"
+            if found["unindexed"]
+            else ""
+        ),
+        markup=False,
+        highlight=False,
+    )

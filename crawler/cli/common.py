@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from crawler import __version__, settings
 from crawler.config import SettingError, load_settings, parse_overrides
 from db import migrate, queries
-from db.session import display_url, redact
+from db.session import redact
 
 app = typer.Typer(
     name="newsarchive",
@@ -38,8 +38,12 @@ state = {"debug": bool(os.environ.get("NEWSARCHIVE_DEBUG"))}
 
 DbOption = Annotated[
     str,
-    typer.Option("--db", envvar="NEWSARCHIVE_DB", metavar="URL",
-                 help="Database URL (sqlite:///file.db or postgresql+psycopg://user@host/db)."),
+    typer.Option(
+        "--db",
+        envvar="NEWSARCHIVE_DB",
+        metavar="URL",
+        help="Database URL (sqlite:///file.db or postgresql+psycopg://user@host/db).",
+    ),
 ]
 
 
@@ -53,18 +57,39 @@ def _parse_when(value: Optional[str]) -> Optional[datetime]:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-SinceOption = Annotated[Optional[datetime], typer.Option(parser=_parse_when, metavar="DATE", help="Published at or after DATE (UTC unless the time has an offset).")]
-UntilOption = Annotated[Optional[datetime], typer.Option(parser=_parse_when, metavar="DATE", help="Published before DATE.")]
-OutletOption = Annotated[Optional[list[str]], typer.Option("--outlet", metavar="SLUG", help="Only this outlet (repeatable).")]
+SinceOption = Annotated[
+    Optional[datetime],
+    typer.Option(
+        parser=_parse_when,
+        metavar="DATE",
+        help="Published at or after DATE (UTC unless the time has an offset).",
+    ),
+]
+UntilOption = Annotated[
+    Optional[datetime], typer.Option(parser=_parse_when, metavar="DATE", help="Published before DATE.")
+]
+OutletOption = Annotated[
+    Optional[list[str]], typer.Option("--outlet", metavar="SLUG", help="Only this outlet (repeatable).")
+]
 LanguageOption = Annotated[Optional[str], typer.Option(metavar="CODE", help="Only this ISO 639-1 language.")]
-DuplicatesOption = Annotated[bool, typer.Option("--include-duplicates", help="Also copies of other articles.")]
-OffTopicOption = Annotated[bool, typer.Option("--include-off-topic", help="Also articles not about AI infrastructure.")]
+DuplicatesOption = Annotated[
+    bool, typer.Option("--include-duplicates", help="Also copies of other articles.")
+]
+OffTopicOption = Annotated[
+    bool, typer.Option("--include-off-topic", help="Also articles not about AI infrastructure.")
+]
 
 
-def make_filter(since, until, outlet, language, include_duplicates, include_off_topic) -> queries.ArticleFilter:
+def make_filter(
+    since, until, outlet, language, include_duplicates, include_off_topic
+) -> queries.ArticleFilter:
     return queries.ArticleFilter(
-        since=since, until=until, outlets=tuple(outlet or ()), language=language,
-        include_duplicates=include_duplicates, include_off_topic=include_off_topic,
+        since=since,
+        until=until,
+        outlets=tuple(outlet or ()),
+        language=language,
+        include_duplicates=include_duplicates,
+        include_off_topic=include_off_topic,
     )
 
 
@@ -87,8 +112,10 @@ def check_outlets(session, spec: queries.ArticleFilter) -> None:
     known = queries.outlet_slugs(session)
     unknown = [slug for slug in spec.outlets if slug not in known]
     if unknown:
-        fail(f"no outlet {unknown[0]!r} in this archive (known: {', '.join(sorted(known)) or 'none yet'})", code=2)
-
+        fail(
+            f"no outlet {unknown[0]!r} in this archive (known: {', '.join(sorted(known)) or 'none yet'})",
+            code=2,
+        )
 
 
 def _version(value: bool) -> None:
@@ -109,8 +136,12 @@ def root(
 
 SetOption = Annotated[
     Optional[list[str]],
-    typer.Option("--set", "-s", metavar="NAME=VALUE",
-                 help="Override a setting of crawler/settings.py (JSON values allowed)."),
+    typer.Option(
+        "--set",
+        "-s",
+        metavar="NAME=VALUE",
+        help="Override a setting of crawler/settings.py (JSON values allowed).",
+    ),
 ]
 OutletsFileOption = Annotated[
     Optional[Path],
@@ -144,8 +175,15 @@ class progress_bar:
     """A rich progress bar on stderr that hands out a tick() callable."""
 
     def __init__(self, label: str, total: int) -> None:
-        self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                            console=err_console, transient=True, disable=not err_console.is_terminal)
+        self.bar = Progress(
+            TextColumn(label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+            disable=not err_console.is_terminal,
+        )
         self.task = self.bar.add_task(label, total=total)
 
     def __enter__(self):
@@ -166,10 +204,11 @@ def configure_logging(verbose: bool) -> None:
     # our own warnings (a database retry) show, Scrapy's only from ERROR up.
     handler.setLevel(logging.INFO if verbose or state["debug"] else logging.WARNING)
     if not (verbose or state["debug"]):
-        handler.addFilter(lambda record: record.levelno >= logging.ERROR or record.name.startswith(("crawler", "db")))
+        handler.addFilter(
+            lambda record: record.levelno >= logging.ERROR or record.name.startswith(("crawler", "db"))
+        )
     logging.getLogger().handlers[:] = [handler]
 
 
 def iso(value: Optional[datetime]) -> Optional[str]:
     return value.isoformat() if value else None
-

@@ -13,9 +13,24 @@ from sqlalchemy import func, select
 
 from crawler import settings
 from crawler.cli.archive import export_command, print_dedup_summary, search_command
-from crawler.cli.common import (DbOption, OutletOption, OutletsFileOption, SetOption, SinceOption, app,
-                                configure_logging, err_console, fail, load_registry, notice, open_db, out_console,
-                                overrides_of, progress_bar, settings_of)
+from crawler.cli.common import (
+    DbOption,
+    OutletOption,
+    OutletsFileOption,
+    SetOption,
+    SinceOption,
+    app,
+    configure_logging,
+    err_console,
+    fail,
+    load_registry,
+    notice,
+    open_db,
+    out_console,
+    overrides_of,
+    progress_bar,
+    settings_of,
+)
 from db.models import Article
 from db.runs import OutletResult
 from db.session import session_factory
@@ -29,9 +44,29 @@ def crawl_command(
     max_pages: Annotated[int, typer.Option(min=0, help="Article pages per outlet (0: no limit).")] = 0,
     verbose: Annotated[bool, typer.Option("--verbose", help="Scrapy's log on stderr.")] = False,
     set_: SetOption = None,
-    warc: Annotated[Optional[Path], typer.Option("--warc", metavar="DIR", help="Also write every request and response to WARC files in DIR.")] = None,
-    frontier: Annotated[Optional[str], typer.Option("--frontier", metavar="redis://HOST:PORT/DB", help="Share the request queue and duplicate filter with other workers through Redis.")] = None,
-    resume: Annotated[Optional[Path], typer.Option("--resume", metavar="DIR", help="Keep the request queue in DIR (Scrapy JOBDIR, one per outlet): a stopped backfill continues where it was.")] = None,
+    warc: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--warc", metavar="DIR", help="Also write every request and response to WARC files in DIR."
+        ),
+    ] = None,
+    frontier: Annotated[
+        Optional[str],
+        typer.Option(
+            "--frontier",
+            metavar="redis://HOST:PORT/DB",
+            help="Share the request queue and duplicate filter with other workers through Redis.",
+        ),
+    ] = None,
+    resume: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--resume",
+            metavar="DIR",
+            help="Keep the request queue in DIR (Scrapy JOBDIR, one per outlet): "
+            "a stopped backfill continues where it was.",
+        ),
+    ] = None,
     db: DbOption = settings.NEWSARCHIVE_DB,
 ) -> None:
     """Crawl outlets into the archive, with live progress and a summary."""
@@ -42,20 +77,46 @@ def crawl_command(
         if not frontier.startswith(("redis://", "rediss://", "unix://")):
             fail(f"--frontier takes a Redis URL (redis://HOST:6379/0), got {frontier!r}", code=2)
         overrides["NEWSARCHIVE_FRONTIER"] = frontier
-    _crawl(db, outlets_file, outlet or [], since, max_pages, verbose, overrides, resume.resolve() if resume else None)
+    _crawl(
+        db,
+        outlets_file,
+        outlet or [],
+        since,
+        max_pages,
+        verbose,
+        overrides,
+        resume.resolve() if resume else None,
+    )
 
 
 @app.command("schedule")
 def schedule_command(
     outlets_file: OutletsFileOption = None,
     outlet: OutletOption = None,
-    start_interval: Annotated[float, typer.Option(min=0.1, help="Seconds between an outlet's first two crawls.")] = settings.NEWSARCHIVE_SCHEDULE_START_INTERVAL,
-    min_interval: Annotated[float, typer.Option(min=0.1, help="Shortest interval (seconds).")] = settings.NEWSARCHIVE_SCHEDULE_MIN_INTERVAL,
-    max_interval: Annotated[float, typer.Option(min=0.1, help="Longest interval (seconds).")] = settings.NEWSARCHIVE_SCHEDULE_MAX_INTERVAL,
-    tick: Annotated[float, typer.Option(min=0.05, help="Seconds between looks for due outlets.")] = settings.NEWSARCHIVE_SCHEDULE_TICK,
-    rounds: Annotated[int, typer.Option(min=0, help="Stop after N crawls (0: run until SIGTERM/SIGINT).")] = 0,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", "-s", metavar="NAME=VALUE",
-                                                      help="A setting for every crawl (passed to `newsarchive crawl -s`).")] = None,
+    start_interval: Annotated[
+        float, typer.Option(min=0.1, help="Seconds between an outlet's first two crawls.")
+    ] = settings.NEWSARCHIVE_SCHEDULE_START_INTERVAL,
+    min_interval: Annotated[
+        float, typer.Option(min=0.1, help="Shortest interval (seconds).")
+    ] = settings.NEWSARCHIVE_SCHEDULE_MIN_INTERVAL,
+    max_interval: Annotated[
+        float, typer.Option(min=0.1, help="Longest interval (seconds).")
+    ] = settings.NEWSARCHIVE_SCHEDULE_MAX_INTERVAL,
+    tick: Annotated[
+        float, typer.Option(min=0.05, help="Seconds between looks for due outlets.")
+    ] = settings.NEWSARCHIVE_SCHEDULE_TICK,
+    rounds: Annotated[
+        int, typer.Option(min=0, help="Stop after N crawls (0: run until SIGTERM/SIGINT).")
+    ] = 0,
+    set_: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--set",
+            "-s",
+            metavar="NAME=VALUE",
+            help="A setting for every crawl (passed to `newsarchive crawl -s`).",
+        ),
+    ] = None,
     db: DbOption = settings.NEWSARCHIVE_DB,
 ) -> None:
     """Crawl each outlet at its own interval, adapted to how often it publishes, until SIGTERM/SIGINT."""
@@ -67,8 +128,16 @@ def schedule_command(
         fail(f"--min-interval {min_interval:g} is above --max-interval {max_interval:g}", code=2)
     overrides_of(set_)  # refuse a malformed NAME=VALUE now, not in every crawl
     try:
-        scheduler = Scheduler(engine, db, outlets_file, outlet or [], Bounds(start_interval, min_interval, max_interval), tick,
-                              [arg for pair in set_ or [] for arg in ("-s", pair)], report=notice)
+        scheduler = Scheduler(
+            engine,
+            db,
+            outlets_file,
+            outlet or [],
+            Bounds(start_interval, min_interval, max_interval),
+            tick,
+            [arg for pair in set_ or [] for arg in ("-s", pair)],
+            report=notice,
+        )
     except registry.RegistryError as exc:
         fail(str(exc))
     crawls = scheduler.run(rounds)
@@ -78,7 +147,10 @@ def schedule_command(
 @app.command("reextract")
 def reextract_command(
     outlets_file: OutletsFileOption = None,
-    warc_dir: Annotated[Optional[Path], typer.Option("--warc-dir", metavar="DIR", help="Where the WARC files are now, if they were moved.")] = None,
+    warc_dir: Annotated[
+        Optional[Path],
+        typer.Option("--warc-dir", metavar="DIR", help="Where the WARC files are now, if they were moved."),
+    ] = None,
     set_: SetOption = None,
     db: DbOption = settings.NEWSARCHIVE_DB,
 ) -> None:
@@ -93,15 +165,29 @@ def reextract_command(
     configure_logging(False)
     with progress_bar("reextract", total) as tick:
         counts = reextract(engine, configured, outlets, warc_dir, on_progress=tick)
-    notice(f"reextracted {counts['reextracted']} of {total} captured articles"
-           + (f"; {counts['no_longer_article']} no longer pass as articles (rows kept)" if counts["no_longer_article"] else "")
-           + (f"; {counts['capture_unreadable']} captures unreadable" if counts["capture_unreadable"] else "")
-           + (f"; {counts['without_capture']} articles have no capture" if counts["without_capture"] else ""))
+    notice(
+        f"reextracted {counts['reextracted']} of {total} captured articles"
+        + (
+            f"; {counts['no_longer_article']} no longer pass as articles (rows kept)"
+            if counts["no_longer_article"]
+            else ""
+        )
+        + (f"; {counts['capture_unreadable']} captures unreadable" if counts["capture_unreadable"] else "")
+        + (f"; {counts['without_capture']} articles have no capture" if counts["without_capture"] else "")
+    )
     print_dedup_summary(engine)
 
 
-def _crawl(db: str, outlets_file: Optional[Path], slugs: list[str], since: Optional[datetime], max_pages: int,
-           verbose: bool, overrides: dict[str, Any], resume_dir: Optional[Path] = None) -> list[OutletResult]:
+def _crawl(
+    db: str,
+    outlets_file: Optional[Path],
+    slugs: list[str],
+    since: Optional[datetime],
+    max_pages: int,
+    verbose: bool,
+    overrides: dict[str, Any],
+    resume_dir: Optional[Path] = None,
+) -> list[OutletResult]:
     from crawler import outlets as registry
     from crawler.operations.run import AlreadyRunning, run_crawl
 
@@ -109,8 +195,16 @@ def _crawl(db: str, outlets_file: Optional[Path], slugs: list[str], since: Optio
     live = _LiveProgress()
     try:
         with live:
-            run_id, results = run_crawl(db, outlets_file, slugs, since, max_pages, overrides, on_progress=live.update,
-                                        resume_dir=resume_dir)
+            run_id, results = run_crawl(
+                db,
+                outlets_file,
+                slugs,
+                since,
+                max_pages,
+                overrides,
+                on_progress=live.update,
+                resume_dir=resume_dir,
+            )
     except registry.RegistryError as exc:
         fail(str(exc))
     except AlreadyRunning as exc:
@@ -127,7 +221,11 @@ class _LiveProgress:
     def __init__(self) -> None:
         from rich.live import Live
 
-        self.live = Live(console=err_console, refresh_per_second=4, transient=True) if err_console.is_terminal else None
+        self.live = (
+            Live(console=err_console, refresh_per_second=4, transient=True)
+            if err_console.is_terminal
+            else None
+        )
 
     def __enter__(self):
         if self.live:
@@ -148,8 +246,15 @@ def _outlet_table(title: str, rows: list[OutletResult]) -> Table:
     for header in ("outlet", "status", "pages", "articles", "duplicates", "off-topic", "errors"):
         table.add_column(header, justify="left" if header in ("outlet", "status") else "right", no_wrap=True)
     for row in rows:
-        table.add_row(row.slug, row.status, str(row.pages), str(row.articles_new), str(row.duplicates),
-                      str(row.off_topic), str(row.errors))
+        table.add_row(
+            row.slug,
+            row.status,
+            str(row.pages),
+            str(row.articles_new),
+            str(row.duplicates),
+            str(row.off_topic),
+            str(row.errors),
+        )
     return table
 
 
@@ -162,7 +267,9 @@ def _print_summary(run_id: int, results: list[OutletResult]) -> None:
 
 @app.command("demo")
 def demo_command(
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where the demo export goes.")] = Path("demo-export"),
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where the demo export goes.")] = Path(
+        "demo-export"
+    ),
     db: DbOption = settings.NEWSARCHIVE_DB,
 ) -> None:
     """Serve a sample outlet on loopback, crawl it, then show a search and an export."""
@@ -179,4 +286,3 @@ def demo_command(
     search_command("data center OR gpu", limit=3, db=db)
     out_console.print(f"\n[bold]newsarchive export --out {out}[/bold]", highlight=False)
     export_command(out=out, db=db)
-

@@ -18,7 +18,9 @@ def db_upgrade(db: DbOption = settings.NEWSARCHIVE_DB) -> None:
     """Migrate the database schema to the newest revision."""
     engine = migrate.make_engine(db)
     migrate.ensure_schema(engine)
-    out_console.print(f"{display_url(engine.url)}: schema at {migrate.current_revision(engine)} (head)", markup=False)
+    out_console.print(
+        f"{display_url(engine.url)}: schema at {migrate.current_revision(engine)} (head)", markup=False
+    )
 
 
 @db_app.command("current")

@@ -10,18 +10,37 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from crawler.cli.common import OutletsFileOption, SetOption, app, err_console, fail, iso, load_registry, out_console, settings_of
+from crawler.cli.common import (
+    OutletsFileOption,
+    SetOption,
+    app,
+    err_console,
+    fail,
+    iso,
+    load_registry,
+    out_console,
+    settings_of,
+)
 from crawler.stages.process import Options, Page, Processed, process_page
 
 
 @app.command("extract")
 def extract_command(
     files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Saved HTML pages (plain or .gz).")],
-    url: Annotated[Optional[str], typer.Option(help="The page's address, when the file does not say it.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file instead of the clean text.")] = False,
-    outlet: Annotated[Optional[str], typer.Option("--outlet", metavar="SLUG",
-                                                  help="Process as this outlet's crawl does (its time zone, "
-                                                       "language and boilerplate patterns).")] = None,
+    url: Annotated[
+        Optional[str], typer.Option(help="The page's address, when the file does not say it.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per file instead of the clean text.")
+    ] = False,
+    outlet: Annotated[
+        Optional[str],
+        typer.Option(
+            "--outlet",
+            metavar="SLUG",
+            help="Process as this outlet's crawl does (its time zone, language and boilerplate patterns).",
+        ),
+    ] = None,
     outlets_file: OutletsFileOption = None,
     set_: SetOption = None,
 ) -> None:
@@ -44,7 +63,11 @@ def extract_command(
         page_url = url or _url_in_page(body) or path.resolve().as_uri()
         processed = process_page(Page(page_url, body, None), options)
         if as_json:
-            out_console.print(json.dumps(_extract_record(path, processed), ensure_ascii=False), markup=False, highlight=False)
+            out_console.print(
+                json.dumps(_extract_record(path, processed), ensure_ascii=False),
+                markup=False,
+                highlight=False,
+            )
         elif processed.record is None:
             err_console.print(f"{path}: not an article ({processed.message})", markup=False)
         else:
@@ -60,14 +83,32 @@ def _read_page(path: Path) -> bytes:
 
 def _url_in_page(body: bytes) -> Optional[str]:
     """A saved page often names itself: rel=canonical or og:url."""
-    found = re.search(rb'<link[^>]+rel=["\']canonical["\'][^>]*href=["\']([^"\']+)|<meta[^>]+property=["\']og:url["\'][^>]*content=["\']([^"\']+)', body[:200_000])
+    found = re.search(
+        rb'<link[^>]+rel=["\']canonical["\'][^>]*href=["\']([^"\']+)|<meta[^>]+property=["\']og:url["\'][^>]*content=["\']([^"\']+)',
+        body[:200_000],
+    )
     return next((g.decode("utf-8", "replace") for g in found.groups() if g), None) if found else None
 
 
 def _extract_record(path: Path, processed: Processed) -> dict[str, Any]:
     record = processed.record or {}
-    fields = ("text", "title", "authors", "published_at", "modified_at", "language", "description", "source_url",
-              "is_relevant", "topic_score", "topic_terms")
+    fields = (
+        "text",
+        "title",
+        "authors",
+        "published_at",
+        "modified_at",
+        "language",
+        "description",
+        "source_url",
+        "is_relevant",
+        "topic_score",
+        "topic_terms",
+    )
     result = {"path": str(path), "outcome": processed.outcome, "message": processed.message}
-    result.update({key: iso(record[key]) if key.endswith("_at") else record.get(key) for key in fields} if record else dict.fromkeys(fields))
+    result.update(
+        {key: iso(record[key]) if key.endswith("_at") else record.get(key) for key in fields}
+        if record
+        else dict.fromkeys(fields)
+    )
     return result

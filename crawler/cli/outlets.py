@@ -15,7 +15,13 @@ def outlets_command(outlets_file: OutletsFileOption = None) -> None:
     for header in ("slug", "name", "lang", "country", "feeds", "sitemaps", "listings"):
         table.add_column(header, no_wrap=header == "slug")
     for slug, outlet in config.items():
-        table.add_row(slug, outlet.name, outlet.language or "", outlet.country or "", "\n".join(outlet.feeds),
-                      "\n".join(outlet.sitemaps), "\n".join(outlet.listing_pages))
+        table.add_row(
+            slug,
+            outlet.name,
+            outlet.language or "",
+            outlet.country or "",
+            "\n".join(outlet.feeds),
+            "\n".join(outlet.sitemaps),
+            "\n".join(outlet.listing_pages),
+        )
     out_console.print(table)
-

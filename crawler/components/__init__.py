@@ -1,1 +1,1 @@
-"""The Scrapy components around the spider (middlewares, pipeline, extensions), wired in crawler/settings.py."""
+"""The Scrapy components around the spider (middlewares, pipeline, extensions), wired in settings.py."""

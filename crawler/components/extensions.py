@@ -77,15 +77,19 @@ class RunRecorder:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.busy or self.ledger is None:
             return
-        stats = self.crawler.stats.get_stats()  # type: ignore[union-attr]
+        assert self.crawler.stats is not None
+        stats = self.crawler.stats.get_stats()
         status, message = outlet_status(stats, reason)
         try:
             self.ledger.outlet_finished(self.outlet_id, status, message, stats)
             if self.owns_run:
                 self.ledger.close()
         except DBAPIError as exc:  # the database went away: the crawl's own error says so already
-            logger.error("could not record how %s's crawl ended: %s", spider.outlet.slug,  # type: ignore[attr-defined]
-                         first_line(exc.orig))
+            logger.error(
+                "could not record how %s's crawl ended: %s",
+                spider.outlet.slug,  # type: ignore[attr-defined]
+                first_line(exc.orig),
+            )
         finally:
             self.lock.close()
 

@@ -64,8 +64,12 @@ class BloomDupeFilter:
     @classmethod
     def from_settings(cls, settings) -> "BloomDupeFilter":
         server = redis.Redis.from_url(settings.get("REDIS_URL"))
-        return cls(server, settings.get("SCHEDULER_DUPEFILTER_KEY"), settings.getint("NEWSARCHIVE_FRONTIER_BLOOM_BITS"),
-                   settings.getint("NEWSARCHIVE_FRONTIER_BLOOM_HASHES"))
+        return cls(
+            server,
+            settings.get("SCHEDULER_DUPEFILTER_KEY"),
+            settings.getint("NEWSARCHIVE_FRONTIER_BLOOM_BITS"),
+            settings.getint("NEWSARCHIVE_FRONTIER_BLOOM_HASHES"),
+        )
 
     def offsets(self, fingerprint: bytes) -> list[int]:
         """Double hashing: k positions from two 64-bit halves of a hash of the fingerprint."""
@@ -74,7 +78,9 @@ class BloomDupeFilter:
         return [(first + i * second) % self.bits for i in range(self.hashes)]
 
     def request_seen(self, request) -> bool:
-        return bool(self.seen_script(keys=[self.key], args=self.offsets(self.fingerprinter.fingerprint(request))))
+        return bool(
+            self.seen_script(keys=[self.key], args=self.offsets(self.fingerprinter.fingerprint(request)))
+        )
 
     def open(self) -> None:
         pass
@@ -87,7 +93,9 @@ class BloomDupeFilter:
 
     def log(self, request, spider) -> None:
         if not self.logged:
-            logger.debug("duplicate request filtered (shared frontier): %s; later ones are not logged", request.url)
+            logger.debug(
+                "duplicate request filtered (shared frontier): %s; later ones are not logged", request.url
+            )
             self.logged = True
 
 
@@ -108,13 +116,17 @@ class FrontierIdle:
     def from_crawler(cls, crawler) -> "FrontierIdle":
         if not crawler.settings.get("NEWSARCHIVE_FRONTIER"):
             raise NotConfigured("no shared frontier")
-        extension = cls(redis.Redis.from_url(crawler.settings.get("NEWSARCHIVE_FRONTIER")),
-                        crawler.settings.getfloat("NEWSARCHIVE_FRONTIER_IDLE_SECONDS"))
+        extension = cls(
+            redis.Redis.from_url(crawler.settings.get("NEWSARCHIVE_FRONTIER")),
+            crawler.settings.getfloat("NEWSARCHIVE_FRONTIER_IDLE_SECONDS"),
+        )
         crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
         return extension
 
     def spider_idle(self, spider) -> None:
-        if self.server.zcard(keys(spider.outlet.slug)["queue"]):  # scrapy-redis's default queue is a sorted set
+        if self.server.zcard(
+            keys(spider.outlet.slug)["queue"]
+        ):  # scrapy-redis's default queue is a sorted set
             self.empty_since = None
             raise DontCloseSpider
         now = time.monotonic()

@@ -57,7 +57,9 @@ class IncrementalMiddleware:
             if (kept := self._filter(request)) is not None:
                 yield kept
 
-    async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async def process_spider_output_async(
+        self, response: Any, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
         async for request in result:
             if (kept := self._filter(request)) is not None:
                 yield kept
@@ -69,7 +71,11 @@ class IncrementalMiddleware:
         known = self.known.get(canonical_url(request.url))
         if known is None or (kind in SOURCE_KINDS and self.resumed):
             return request
-        if kind == "page" and known.outcome in SETTLED and not _changed_since(request.meta.get("lastmod"), known):
+        if (
+            kind == "page"
+            and known.outcome in SETTLED
+            and not _changed_since(request.meta.get("lastmod"), known)
+        ):
             self.stats.inc_value("incremental/skipped_known")
             return None
         if kind in (*SOURCE_KINDS, "page"):
@@ -101,7 +107,9 @@ class MaxPagesMiddleware:
             if self._allowed(request):
                 yield request
 
-    async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async def process_spider_output_async(
+        self, response: Any, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
         async for request in result:
             if self._allowed(request):
                 yield request

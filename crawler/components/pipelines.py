@@ -29,8 +29,17 @@ logger = logging.getLogger(__name__)
 
 
 class ArchivePipeline:
-    def __init__(self, crawler: Crawler, db_url: str, options: Options, dedup: DedupConfig, workers: int,
-                 batch_size: int, stats: StatsCollector, db_retry_delays: tuple[float, ...] = ()) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        db_url: str,
+        options: Options,
+        dedup: DedupConfig,
+        workers: int,
+        batch_size: int,
+        stats: StatsCollector,
+        db_retry_delays: tuple[float, ...] = (),
+    ) -> None:
         self.crawler = crawler
         self.db_url = db_url
         self.db_retry_delays = db_retry_delays
@@ -53,9 +62,16 @@ class ArchivePipeline:
             raise NotConfigured("NEWSARCHIVE_DB is not set")
         assert crawler.stats is not None
         options = Options.from_settings(settings, crawler.spider.outlet)  # type: ignore[union-attr]
-        return cls(crawler, settings.get("NEWSARCHIVE_DB"), options, DedupConfig.from_settings(settings),
-                   settings.getint("NEWSARCHIVE_EXTRACT_WORKERS"), settings.getint("NEWSARCHIVE_BATCH_SIZE"),
-                   crawler.stats, tuple(float(d) for d in settings.getlist("NEWSARCHIVE_DB_RETRY_DELAYS")))
+        return cls(
+            crawler,
+            settings.get("NEWSARCHIVE_DB"),
+            options,
+            DedupConfig.from_settings(settings),
+            settings.getint("NEWSARCHIVE_EXTRACT_WORKERS"),
+            settings.getint("NEWSARCHIVE_BATCH_SIZE"),
+            crawler.stats,
+            tuple(float(d) for d in settings.getlist("NEWSARCHIVE_DB_RETRY_DELAYS")),
+        )
 
     def open_spider(self) -> None:
         recorder = self.crawler.get_extension(RunRecorder)
@@ -67,8 +83,17 @@ class ArchivePipeline:
         if self.database_lost:
             raise DropItem(f"not stored: {self.database_lost}")
         if isinstance(item, UrlOutcome):
-            self.outcomes.append(self._state(item.url, item.kind, item.outcome, item.http_status, item.message,
-                                             item.etag, item.last_modified))
+            self.outcomes.append(
+                self._state(
+                    item.url,
+                    item.kind,
+                    item.outcome,
+                    item.http_status,
+                    item.message,
+                    item.etag,
+                    item.last_modified,
+                )
+            )
         elif isinstance(item, PageItem):
             assert self.pool is not None
             try:
@@ -76,8 +101,16 @@ class ArchivePipeline:
             except pool.WorkerDied as exc:
                 processed = Processed(Outcome.ERROR, message=str(exc))
             self.stats.inc_value(f"extract/{processed.outcome}")
-            state = self._state(item.state_url, "page", processed.outcome, item.http_status, processed.message,
-                                item.etag, item.last_modified, lastmod=item.lastmod)
+            state = self._state(
+                item.state_url,
+                "page",
+                processed.outcome,
+                item.http_status,
+                processed.message,
+                item.etag,
+                item.last_modified,
+                lastmod=item.lastmod,
+            )
             record = processed.record
             if record is not None:
                 record = record | {"outlet_id": self.outlet_id}
@@ -120,8 +153,10 @@ class ArchivePipeline:
         """Stop the crawl: what was committed stays; these pages are fetched again by the next run."""
         self.database_lost = f"database unreachable: {first_line(exc.orig)}"
         self.stats.set_value("archive/database_lost", self.database_lost)
-        logger.error("%s; stopping the crawl (%d pages of the last batch not stored)", self.database_lost, pages)
-        assert self.crawler.engine is not None
+        logger.error(
+            "%s; stopping the crawl (%d pages of the last batch not stored)", self.database_lost, pages
+        )
+        assert self.crawler.engine is not None and self.crawler.spider is not None
         self.crawler.engine.close_spider(self.crawler.spider, "database_unavailable")
 
     async def close_spider(self) -> None:
@@ -132,11 +167,29 @@ class ArchivePipeline:
                 self.pool = None
                 pool.release()
 
-    def _state(self, url: str, kind: str, outcome: str, http_status: int | None, message: str | None,
-               etag: str | None, last_modified: str | None, lastmod: Any = None) -> dict[str, Any]:
-        return {"url": url, "outlet_id": self.outlet_id, "kind": kind, "outcome": outcome,
-                "http_status": http_status, "message": message, "etag": etag, "last_modified": last_modified,
-                "lastmod_seen": lastmod, "last_fetched_at": utcnow()}
+    def _state(
+        self,
+        url: str,
+        kind: str,
+        outcome: str,
+        http_status: int | None,
+        message: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        lastmod: Any = None,
+    ) -> dict[str, Any]:
+        return {
+            "url": url,
+            "outlet_id": self.outlet_id,
+            "kind": kind,
+            "outcome": outcome,
+            "http_status": http_status,
+            "message": message,
+            "etag": etag,
+            "last_modified": last_modified,
+            "lastmod_seen": lastmod,
+            "last_fetched_at": utcnow(),
+        }
 
 
 def _connection_lost(exc: DBAPIError) -> bool:

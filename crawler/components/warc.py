@@ -44,6 +44,7 @@ class WarcWriterRotating:
     def write(self, request: Request, response: Response) -> tuple[str, int]:
         if self.file is None or self.file.tell() >= self.max_bytes:
             self._rotate()
+        assert self.writer is not None
         self.writer.write_record(self._request_record(request))
         offset = self.file.tell()
         self.writer.write_record(self._response_record(response))
@@ -62,26 +63,39 @@ class WarcWriterRotating:
         self.sequence += 1
         self.file = open(self.path, "ab")
         self.writer = WARCWriter(self.file, gzip=True)
-        info = self.writer.create_warcinfo_record(self.path.name, {"software": f"newsarchive/{__version__}",
-                                                                   "format": "WARC File Format 1.1"})
+        info = self.writer.create_warcinfo_record(
+            self.path.name, {"software": f"newsarchive/{__version__}", "format": "WARC File Format 1.1"}
+        )
         self.writer.write_record(info)
 
     def _request_record(self, request: Request):
         target = request.url.split("/", 3)[3] if request.url.count("/") >= 3 else ""
-        headers = StatusAndHeaders(f"{request.method} /{target} HTTP/1.1", _pairs(request.headers), is_http_request=True)
-        return self.writer.create_warc_record(request.url, "request", http_headers=headers,
-                                              payload=io.BytesIO(request.body or b""))
+        headers = StatusAndHeaders(
+            f"{request.method} /{target} HTTP/1.1", _pairs(request.headers), is_http_request=True
+        )
+        assert self.writer is not None
+        return self.writer.create_warc_record(
+            request.url, "request", http_headers=headers, payload=io.BytesIO(request.body or b"")
+        )
 
     def _response_record(self, response: Response):
         pairs = [(k, v) for k, v in _pairs(response.headers) if k.lower().encode() not in _DROPPED]
         pairs.append(("Content-Length", str(len(response.body))))
-        headers = StatusAndHeaders(f"{response.status} {_reason(response.status)}", pairs, protocol="HTTP/1.1")
-        return self.writer.create_warc_record(response.url, "response", http_headers=headers,
-                                              payload=io.BytesIO(response.body))
+        headers = StatusAndHeaders(
+            f"{response.status} {_reason(response.status)}", pairs, protocol="HTTP/1.1"
+        )
+        assert self.writer is not None
+        return self.writer.create_warc_record(
+            response.url, "response", http_headers=headers, payload=io.BytesIO(response.body)
+        )
 
 
 def _pairs(headers) -> list[tuple[str, str]]:
-    return [(name.decode("latin-1"), value.decode("latin-1")) for name, values in headers.items() for value in values]
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        for value in values
+    ]
 
 
 def _reason(status: int) -> str:
@@ -102,7 +116,9 @@ class WarcRecorder:
         directory = crawler.settings.get("NEWSARCHIVE_WARC_DIR")
         if not directory:
             raise NotConfigured("NEWSARCHIVE_WARC_DIR is not set")
-        recorder = cls(WarcWriterRotating(Path(directory), crawler.settings.getint("NEWSARCHIVE_WARC_MAX_BYTES")))
+        recorder = cls(
+            WarcWriterRotating(Path(directory), crawler.settings.getint("NEWSARCHIVE_WARC_MAX_BYTES"))
+        )
         crawler.signals.connect(recorder.response_received, signal=signals.response_received)
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         return recorder

@@ -22,8 +22,10 @@ def demo_articles(base: str) -> list[sitegen.SiteArticle]:
     stories = [article(n) for n in range(1, DEMO_ARTICLES + 1)]
     urls = [f"{base}/{s.published_at:%Y/%m/%d}/{'pro' if s.relevant else 'games'}/{s.slug}/" for s in stories]
     items = []
-    for index, (story, url) in enumerate(zip(stories, urls)):
-        related = tuple((stories[j].title, urls[j]) for j in ((index + 1) % len(stories), (index + 2) % len(stories)))
+    for index, (story, url) in enumerate(zip(stories, urls, strict=True)):
+        related = tuple(
+            (stories[j].title, urls[j]) for j in ((index + 1) % len(stories), (index + 2) % len(stories))
+        )
         items.append(sitegen.SiteArticle(story, url, related=related))
     return items
 
@@ -38,13 +40,22 @@ def dedup_extras(items: list[sitegen.SiteArticle], base: str) -> list[sitegen.Si
     for number, shift in COPIED.items():
         original = items[number - 1]
         footer = f"O post {original.story.title} apareceu primeiro em {SITE_NAME}.\nFonte: {original.url}"
-        story = dataclasses.replace(original.story, text=f"{original.story.text}\n{footer}",
-                                    published_at=original.story.published_at + shift)
-        extras.append(sitegen.SiteArticle(story, f"{base}/{story.published_at:%Y/%m/%d}/parceiros/{story.slug}/", "Parceiro"))
+        story = dataclasses.replace(
+            original.story,
+            text=f"{original.story.text}\n{footer}",
+            published_at=original.story.published_at + shift,
+        )
+        extras.append(
+            sitegen.SiteArticle(
+                story, f"{base}/{story.published_at:%Y/%m/%d}/parceiros/{story.slug}/", "Parceiro"
+            )
+        )
     for number, language in TRANSLATED.items():
         story = article(number, language=language)
         story = dataclasses.replace(story, published_at=story.published_at + timedelta(hours=5))
-        extras.append(sitegen.SiteArticle(story, f"{base}/{story.published_at:%Y/%m/%d}/{language}/{story.slug}/"))
+        extras.append(
+            sitegen.SiteArticle(story, f"{base}/{story.published_at:%Y/%m/%d}/{language}/{story.slug}/")
+        )
     return extras
 
 
@@ -54,16 +65,27 @@ def demo_site(base: str) -> dict[str, Resource]:
     half = len(items) // 2
     extras = dedup_extras(items, base)
     # The feed links carry tracking parameters, as real feeds' do: one article, one row anyway.
-    feed_items = [sitegen.SiteArticle(i.story, i.url + "?utm_source=rss&utm_medium=feed", i.author) for i in items[half:]]
+    feed_items = [
+        sitegen.SiteArticle(i.story, i.url + "?utm_source=rss&utm_medium=feed", i.author)
+        for i in items[half:]
+    ]
     site = {
-        "/robots.txt": Resource(sitegen.robots_txt([f"{base}/sitemap_index.xml"], ["/private/"]).encode(), "text/plain"),
-        "/feed/": Resource(sitegen.rss_feed(SITE_NAME, base + "/", feed_items).encode(), "application/rss+xml; charset=UTF-8"),
-        "/sitemap_index.xml": Resource(sitegen.sitemap_index([f"{base}/post-sitemap.xml.gz", f"{base}/news-sitemap.xml"]).encode(), xml),
-        "/post-sitemap.xml.gz": Resource(sitegen.gz(sitegen.urlset(items[:half] + extras)), "application/x-gzip"),
-        "/news-sitemap.xml": Resource(sitegen.news_sitemap(SITE_NAME, items[half - 4:half]).encode(), xml),
+        "/robots.txt": Resource(
+            sitegen.robots_txt([f"{base}/sitemap_index.xml"], ["/private/"]).encode(), "text/plain"
+        ),
+        "/feed/": Resource(
+            sitegen.rss_feed(SITE_NAME, base + "/", feed_items).encode(), "application/rss+xml; charset=UTF-8"
+        ),
+        "/sitemap_index.xml": Resource(
+            sitegen.sitemap_index([f"{base}/post-sitemap.xml.gz", f"{base}/news-sitemap.xml"]).encode(), xml
+        ),
+        "/post-sitemap.xml.gz": Resource(
+            sitegen.gz(sitegen.urlset(items[:half] + extras)), "application/x-gzip"
+        ),
+        "/news-sitemap.xml": Resource(sitegen.news_sitemap(SITE_NAME, items[half - 4 : half]).encode(), xml),
     }
     for item in items + extras:
-        path = item.url[len(base):]
+        path = item.url[len(base) :]
         site[path] = Resource(sitegen.article_page(item, SITE_NAME).encode("utf-8"), html)
     return site
 

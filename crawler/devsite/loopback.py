@@ -38,13 +38,19 @@ def loopback_settings(port: int, refused: Iterable[str] = ()) -> dict[str, Any]:
     """Settings that route every request to the local server on `port` (hosts in `refused` to a
     closed port), with politeness delays off: the demo's, the tests' and the benches' crawls."""
     handler = "crawler.devsite.loopback.LoopbackHandler"
-    return {"DOWNLOAD_HANDLERS": {"http": handler, "https": handler}, "LOOPBACK_TARGET": f"127.0.0.1:{port}",
-            "LOOPBACK_REFUSED_HOSTS": list(refused), "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0}
+    return {
+        "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
+        "LOOPBACK_TARGET": f"127.0.0.1:{port}",
+        "LOOPBACK_REFUSED_HOSTS": list(refused),
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+    }
 
 
 def setting_arguments(settings: Mapping[str, Any]) -> list[str]:
     """The same settings as `-s NAME=VALUE` arguments that both `newsarchive` and `scrapy crawl` read
     alike: strings as they are, lists comma-separated, everything else as JSON."""
+
     def text(value: Any) -> str:
         if isinstance(value, str):
             return value

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import html
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
@@ -15,15 +16,38 @@ from email.utils import format_datetime
 from crawler.devsite.synthetic import SyntheticArticle
 
 LABELS = {
-    "pt": {"ad": "PUBLICIDADE", "also": "Leia mais:", "comment": "Deixe um comentário",
-           "email": "O seu endereço de e-mail não será publicado. Campos obrigatórios são marcados com *",
-           "share": "Compartilhe", "skip": "Pular para o conteúdo"},
-    "fr": {"ad": "Publicité", "also": "À lire aussi", "comment": "Laisser un commentaire",
-           "email": "Votre adresse e-mail ne sera pas publiée.", "share": "Partager", "skip": "Aller au contenu"},
-    "en": {"ad": "Advertisement", "also": "Read more:", "comment": "Leave a Reply",
-           "email": "Your email address will not be published.", "share": "Share this", "skip": "Skip to content"},
-    "es": {"ad": "Publicidad", "also": "Lee también:", "comment": "Deja un comentario",
-           "email": "Tu dirección de correo electrónico no será publicada.", "share": "Compartir", "skip": "Saltar al contenido"},
+    "pt": {
+        "ad": "PUBLICIDADE",
+        "also": "Leia mais:",
+        "comment": "Deixe um comentário",
+        "email": "O seu endereço de e-mail não será publicado. Campos obrigatórios são marcados com *",
+        "share": "Compartilhe",
+        "skip": "Pular para o conteúdo",
+    },
+    "fr": {
+        "ad": "Publicité",
+        "also": "À lire aussi",
+        "comment": "Laisser un commentaire",
+        "email": "Votre adresse e-mail ne sera pas publiée.",
+        "share": "Partager",
+        "skip": "Aller au contenu",
+    },
+    "en": {
+        "ad": "Advertisement",
+        "also": "Read more:",
+        "comment": "Leave a Reply",
+        "email": "Your email address will not be published.",
+        "share": "Share this",
+        "skip": "Skip to content",
+    },
+    "es": {
+        "ad": "Publicidad",
+        "also": "Lee también:",
+        "comment": "Deja un comentario",
+        "email": "Tu dirección de correo electrónico no será publicada.",
+        "share": "Compartir",
+        "skip": "Saltar al contenido",
+    },
 }
 
 
@@ -44,14 +68,21 @@ def article_page(item: SiteArticle, site_name: str, charset: str = "utf-8") -> s
     for index, paragraph in enumerate(paragraphs):
         body.append(f"<p>{esc(paragraph)}</p>")
         if index == 0:
-            body.append(f'<div class="ads-inline"><span class="ad-label">{labels["ad"]}</span><div id="ad-slot-1"></div></div>')
+            body.append(
+                f'<div class="ads-inline"><span class="ad-label">{labels["ad"]}</span><div '
+                'id="ad-slot-1"></div></div>'
+            )
         if index == 1 and item.related:
             links = "".join(f'<li><a href="{esc(url)}">{esc(title)}</a></li>' for title, url in item.related)
             body.append(f"<p><strong>{labels['also']}</strong></p><ul>{links}</ul>")
     json_ld = {
-        "@context": "https://schema.org", "@type": "NewsArticle", "headline": story.title,
-        "datePublished": story.published_at.isoformat(), "dateModified": story.published_at.isoformat(),
-        "author": {"@type": "Person", "name": item.author}, "inLanguage": story.language,
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": story.title,
+        "datePublished": story.published_at.isoformat(),
+        "dateModified": story.published_at.isoformat(),
+        "author": {"@type": "Person", "name": item.author},
+        "inLanguage": story.language,
         "publisher": {"@type": "Organization", "name": site_name},
     }
     meta = "".join(f'<meta property="{esc(k)}" content="{esc(v)}">' for k, v in item.extra_meta.items())
@@ -78,7 +109,8 @@ def article_page(item: SiteArticle, site_name: str, charset: str = "utf-8") -> s
 <h1 class="entry-title">{esc(story.title)}</h1>
 <div class="entry-meta"><span class="author">{esc(item.author)}</span>
 <time datetime="{story.published_at.isoformat()}">{story.published_at:%d/%m/%Y %H:%M}</time></div>
-<div class="share-bar">{labels["share"]}: <a href="#">Facebook</a> <a href="#">X</a> <a href="#">LinkedIn</a></div>
+<div class="share-bar">{labels["share"]}: <a href="#">Facebook</a>
+<a href="#">X</a> <a href="#">LinkedIn</a></div>
 <div class="entry-content">
 {chr(10).join(body)}
 </div>
@@ -112,7 +144,8 @@ def rss_feed(site_name: str, homepage: str, items: list[SiteArticle], update_per
 
 def atom_feed(site_name: str, homepage: str, items: list[SiteArticle]) -> str:
     entries = "".join(
-        f"""<entry><title>{html.escape(i.story.title)}</title><link rel="alternate" href="{html.escape(i.url)}"/>
+        f"""<entry><title>{html.escape(i.story.title)}</title>
+<link rel="alternate" href="{html.escape(i.url)}"/>
 <id>{html.escape(i.url)}</id><published>{i.story.published_at.isoformat()}</published>
 <updated>{i.story.published_at.isoformat()}</updated><author><name>{html.escape(i.author)}</name></author></entry>
 """
@@ -121,7 +154,8 @@ def atom_feed(site_name: str, homepage: str, items: list[SiteArticle]) -> str:
     updated = max((i.story.published_at for i in items), default=datetime(2024, 1, 1)).isoformat()
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>{html.escape(site_name)}</title>
-<link rel="alternate" href="{html.escape(homepage)}"/><id>{html.escape(homepage)}</id><updated>{updated}</updated>
+<link rel="alternate" href="{html.escape(homepage)}"/>
+<id>{html.escape(homepage)}</id><updated>{updated}</updated>
 {entries}</feed>"""
 
 
@@ -133,7 +167,8 @@ def sitemap_index(sitemap_urls: list[str]) -> str:
 def urlset(items: list[SiteArticle], lastmod: dict[str, datetime] | None = None) -> str:
     lastmod = lastmod or {}
     entries = "".join(
-        f"<url><loc>{html.escape(i.url)}</loc><lastmod>{lastmod.get(i.url, i.story.published_at).isoformat()}</lastmod></url>"
+        f"<url><loc>{html.escape(i.url)}</loc>"
+        f"<lastmod>{lastmod.get(i.url, i.story.published_at).isoformat()}</lastmod></url>"
         for i in items
     )
     return f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
@@ -147,12 +182,19 @@ def news_sitemap(site_name: str, items: list[SiteArticle]) -> str:
 <news:title>{html.escape(i.story.title)}</news:title></news:news></url>"""
         for i in items
     )
-    return ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-            f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{entries}</urlset>')
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{entries}</urlset>'
+    )
 
 
-def robots_txt(sitemaps: list[str], disallow: list[str] = ()) -> str:
-    lines = ["User-agent: *", *(f"Disallow: {path}" for path in disallow), "", *(f"Sitemap: {u}" for u in sitemaps)]
+def robots_txt(sitemaps: list[str], disallow: Sequence[str] = ()) -> str:
+    lines = [
+        "User-agent: *",
+        *(f"Disallow: {path}" for path in disallow),
+        "",
+        *(f"Sitemap: {u}" for u in sitemaps),
+    ]
     return "\n".join(lines) + "\n"
 
 

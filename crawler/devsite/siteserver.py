@@ -8,11 +8,11 @@ request log so tests can assert what was downloaded.
 from __future__ import annotations
 
 import hashlib
-import sys
 import json
+import sys
 import threading
-from email.utils import parsedate_to_datetime
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,7 +41,9 @@ def redirect(location: str, status: int = 301) -> Resource:
 class SiteServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, sites: dict[str, dict[str, Resource]], log_path: Path | None = None, port: int = 0) -> None:
+    def __init__(
+        self, sites: dict[str, dict[str, Resource]], log_path: Path | None = None, port: int = 0
+    ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.sites = sites
         self.log_path = log_path
@@ -89,10 +91,20 @@ class _Handler(BaseHTTPRequestHandler):
         host = (self.headers.get("Host") or "").split(":")[0].lower()
         path = urlsplit(self.path).path or "/"
         query = urlsplit(self.path).query
-        resource = self.server.pick(host, path + ("?" + query if query else "")) or self.server.pick(host, path)
+        resource = self.server.pick(host, path + ("?" + query if query else "")) or self.server.pick(
+            host, path
+        )
         status = self._answer(resource)
-        self.server.record({"host": host, "path": self.path, "status": status,
-                            "conditional": bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))})
+        self.server.record(
+            {
+                "host": host,
+                "path": self.path,
+                "status": status,
+                "conditional": bool(
+                    self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")
+                ),
+            }
+        )
 
     def _answer(self, resource: Resource | None) -> int:
         if resource is None:
@@ -109,8 +121,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("If-None-Match"):
             return self.headers["If-None-Match"] == headers["ETag"]
         since = self.headers.get("If-Modified-Since")
+        if not since:
+            return False
         try:
-            return bool(since) and parsedate_to_datetime(since) >= parsedate_to_datetime(headers["Last-Modified"])
+            return parsedate_to_datetime(since) >= parsedate_to_datetime(headers["Last-Modified"])
         except (TypeError, ValueError):
             return False
 

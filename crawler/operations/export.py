@@ -25,14 +25,44 @@ MANIFEST = "manifest.jsonl"
 PARQUET_BATCH = 2000
 
 FIELDS = (
-    "id", "outlet", "url", "canonical_url", "title", "authors", "published_at", "modified_at",
-    "language", "description", "text", "word_count", "content_hash", "is_relevant", "topic_score",
-    "topic_terms", "duplicate_of_id", "story_id", "source_url", "image_url", "tags", "site_name",
-    "fetched_at", "updated_at",
+    "id",
+    "outlet",
+    "url",
+    "canonical_url",
+    "title",
+    "authors",
+    "published_at",
+    "modified_at",
+    "language",
+    "description",
+    "text",
+    "word_count",
+    "content_hash",
+    "is_relevant",
+    "topic_score",
+    "topic_terms",
+    "duplicate_of_id",
+    "story_id",
+    "source_url",
+    "image_url",
+    "tags",
+    "site_name",
+    "fetched_at",
+    "updated_at",
 )
 MANIFEST_FIELDS = (
-    "file", "id", "outlet", "url", "canonical_url", "title", "published_at", "modified_at",
-    "language", "content_hash", "url_hash", "file_sha256",
+    "file",
+    "id",
+    "outlet",
+    "url",
+    "canonical_url",
+    "title",
+    "published_at",
+    "modified_at",
+    "language",
+    "content_hash",
+    "url_hash",
+    "file_sha256",
 )
 
 Progress = Callable[[], None]
@@ -59,7 +89,9 @@ def to_json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def export(records: Iterable[dict[str, Any]], fmt: str, out: Path, total: int, tick: Progress = lambda: None) -> int:
+def export(
+    records: Iterable[dict[str, Any]], fmt: str, out: Path, total: int, tick: Progress = lambda: None
+) -> int:
     """Write `records` (`total` of them, in order) to `out`; returns how many were written."""
     if fmt == "txt":
         return write_txt(records, out, total, tick)
@@ -131,9 +163,18 @@ def parquet_schema():
     timestamp = pa.timestamp("us", tz="UTC")
     strings = pa.list_(pa.string())
     types = {
-        "id": pa.int64(), "word_count": pa.int64(), "duplicate_of_id": pa.int64(), "story_id": pa.int64(),
-        "is_relevant": pa.bool_(), "topic_score": pa.float64(), "topic_terms": strings, "tags": strings,
-        "published_at": timestamp, "modified_at": timestamp, "fetched_at": timestamp, "updated_at": timestamp,
+        "id": pa.int64(),
+        "word_count": pa.int64(),
+        "duplicate_of_id": pa.int64(),
+        "story_id": pa.int64(),
+        "is_relevant": pa.bool_(),
+        "topic_score": pa.float64(),
+        "topic_terms": strings,
+        "tags": strings,
+        "published_at": timestamp,
+        "modified_at": timestamp,
+        "fetched_at": timestamp,
+        "updated_at": timestamp,
     }
     return pa.schema([(name, types.get(name, pa.string())) for name in FIELDS])
 
@@ -172,8 +213,11 @@ def write_txt(records: Iterable[dict[str, Any]], out: Path, total: int, tick: Pr
                 body = record["text"].encode("utf-8")
                 (staging / name).write_bytes(body)  # plain creation: the user's umask applies
                 entry = {key: to_json_value(record.get(key)) for key in MANIFEST_FIELDS}
-                entry.update(file=name, url_hash=url_hash(record["canonical_url"]),
-                             file_sha256=hashlib.sha256(body).hexdigest())
+                entry.update(
+                    file=name,
+                    url_hash=url_hash(record["canonical_url"]),
+                    file_sha256=hashlib.sha256(body).hexdigest(),
+                )
                 manifest.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 count += 1
         os.chmod(staging, _umask_mode(0o777))
@@ -188,7 +232,9 @@ def _refuse_foreign_directory(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).exists():
-        raise ExportError(f"{out} is a non-empty directory that is not a newsarchive export; choose another --out")
+        raise ExportError(
+            f"{out} is a non-empty directory that is not a newsarchive export; choose another --out"
+        )
 
 
 def _swap_directory(staging: Path, out: Path) -> None:

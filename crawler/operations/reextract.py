@@ -26,17 +26,34 @@ logger = logging.getLogger(__name__)
 # Articles read, processed and written per transaction.
 BATCH = 200
 # Fields a re-extraction never blanks: when today's extractor finds no date, the crawl's stands.
-KEPT_WHEN_MISSING = {"title", "authors", "published_at", "modified_at", "description", "image_url", "site_name"}
+KEPT_WHEN_MISSING = {
+    "title",
+    "authors",
+    "published_at",
+    "modified_at",
+    "description",
+    "image_url",
+    "site_name",
+}
 
 
-def reextract(engine: Engine, settings: SettingsLike, outlets: Mapping[str, registry.Outlet], warc_dir: Path | None = None,
-              on_progress: Callable[[int], None] | None = None) -> Counter:
+def reextract(
+    engine: Engine,
+    settings: SettingsLike,
+    outlets: Mapping[str, registry.Outlet],
+    warc_dir: Path | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> Counter:
     """Each article is processed as its outlet's crawl would today: `Options.from_settings(settings,
     outlet)`, with the outlet's registry entry (time zone, language, boilerplate patterns)."""
     counts: Counter = Counter()
     with session_factory(engine).begin() as session:
-        ids = list(session.scalars(select(Article.id).where(Article.warc_file.is_not(None)).order_by(Article.id)))
-        counts["without_capture"] = session.scalar(select(func.count()).where(Article.warc_file.is_(None))) or 0
+        ids = list(
+            session.scalars(select(Article.id).where(Article.warc_file.is_not(None)).order_by(Article.id))
+        )
+        counts["without_capture"] = (
+            session.scalar(select(func.count()).where(Article.warc_file.is_(None))) or 0
+        )
     extraction = pool.acquire(settings.getint("NEWSARCHIVE_EXTRACT_WORKERS"))
     try:
         for chunk in dedup.chunks(ids, BATCH):
@@ -50,19 +67,30 @@ def reextract(engine: Engine, settings: SettingsLike, outlets: Mapping[str, regi
     return counts
 
 
-def _reextract_batch(engine: Engine, ids: list[int], settings: SettingsLike, outlets: Mapping[str, registry.Outlet],
-                     warc_dir: Path | None, extraction: pool.ExtractionPool) -> Counter:
+def _reextract_batch(
+    engine: Engine,
+    ids: list[int],
+    settings: SettingsLike,
+    outlets: Mapping[str, registry.Outlet],
+    warc_dir: Path | None,
+    extraction: pool.ExtractionPool,
+) -> Counter:
     counts: Counter = Counter()
     with session_factory(engine).begin() as session:
-        rows = session.execute(select(Article.id, Article.warc_file, Article.warc_offset, Outlet.language, Outlet.slug)
-                               .join(Outlet, Outlet.id == Article.outlet_id).where(Article.id.in_(ids))).all()
+        rows = session.execute(
+            select(Article.id, Article.warc_file, Article.warc_offset, Outlet.language, Outlet.slug)
+            .join(Outlet, Outlet.id == Article.outlet_id)
+            .where(Article.id.in_(ids))
+        ).all()
     pages: dict[int, tuple[Page, Options]] = {}
     for row in rows:
         try:
             url, body, content_type = read_response(_located(row.warc_file, warc_dir), row.warc_offset)
         except (OSError, ValueError, StopIteration) as exc:
             counts["capture_unreadable"] += 1
-            logger.warning("article %s: capture %s@%s unreadable: %s", row.id, row.warc_file, row.warc_offset, exc)
+            logger.warning(
+                "article %s: capture %s@%s unreadable: %s", row.id, row.warc_file, row.warc_offset, exc
+            )
             continue
         options = Options.from_settings(settings, outlets.get(row.slug))
         if row.slug not in outlets:  # an outlet no longer in the registry: what the archive knows of it
@@ -70,7 +98,7 @@ def _reextract_batch(engine: Engine, ids: list[int], settings: SettingsLike, out
         pages[row.id] = (Page(url, body, content_type), options)
     results = extraction.map((page for page, _ in pages.values()), (options for _, options in pages.values()))
     with session_factory(engine, write=True).begin() as session:
-        for article_id, processed in zip(pages, results):
+        for article_id, processed in zip(pages, results, strict=True):
             counts[_apply(session, article_id, processed)] += 1
     return counts
 
@@ -80,8 +108,13 @@ def _apply(session, article_id: int, processed: Processed) -> str:
     if processed.record is None:
         return "no_longer_article"
     record = processed.record
-    values = {key: record[key] for key in REFRESHED if key in record and key not in ("url", "warc_file", "warc_offset")
-              and not (record[key] is None and key in KEPT_WHEN_MISSING)}
+    values = {
+        key: record[key]
+        for key in REFRESHED
+        if key in record
+        and key not in ("url", "warc_file", "warc_offset")
+        and not (record[key] is None and key in KEPT_WHEN_MISSING)
+    }
     changed = session.execute(update(Article).where(Article.id == article_id).values(values)).rowcount
     return "reextracted" if changed else "missing"
 

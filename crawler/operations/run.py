@@ -32,9 +32,16 @@ def select_outlets(outlets_file: Path | None, slugs: Sequence[str]) -> dict[str,
     return {slug: config[slug] for slug in (slugs or config)}
 
 
-def run_crawl(db_url: str, outlets_file: Path | None, slugs: Sequence[str], since: datetime | None = None,
-              max_pages: int = 0, overrides: dict[str, Any] | None = None, on_progress: Progress | None = None,
-              resume_dir: Path | None = None) -> tuple[int, list[OutletResult]]:
+def run_crawl(
+    db_url: str,
+    outlets_file: Path | None,
+    slugs: Sequence[str],
+    since: datetime | None = None,
+    max_pages: int = 0,
+    overrides: dict[str, Any] | None = None,
+    on_progress: Progress | None = None,
+    resume_dir: Path | None = None,
+) -> tuple[int, list[OutletResult]]:
     chosen = select_outlets(outlets_file, slugs)
     engine = open_database(db_url)
     # Workers sharing a frontier crawl one outlet together: Redis coordinates them, not the lock.
@@ -48,12 +55,14 @@ def run_crawl(db_url: str, outlets_file: Path | None, slugs: Sequence[str], sinc
         settings = {
             "NEWSARCHIVE_RUN_ID": ledger.run_id,
             "NEWSARCHIVE_OUTLETS_FILE": str(outlets_file) if outlets_file else None,
-            "NEWSARCHIVE_SINCE": since.isoformat() if since else None, "NEWSARCHIVE_MAX_PAGES": max_pages,
+            "NEWSARCHIVE_SINCE": since.isoformat() if since else None,
+            "NEWSARCHIVE_MAX_PAGES": max_pages,
             **(overrides or {}),
         }
         results = _crawl_locked(db_url, ledger, free, settings, on_progress, resume_dir)
-    return ledger.run_id, results + [OutletResult(slug, status=OutletStatus.BUSY, message=locks.BUSY_MESSAGE)
-                                     for slug in running]
+    return ledger.run_id, results + [
+        OutletResult(slug, status=OutletStatus.BUSY, message=locks.BUSY_MESSAGE) for slug in running
+    ]
 
 
 class AlreadyRunning(Exception):
@@ -63,8 +72,14 @@ class AlreadyRunning(Exception):
         super().__init__(f"{', '.join(slugs)}: {locks.BUSY_MESSAGE}; nothing to do")
 
 
-def _crawl_locked(db_url: str, ledger: CrawlRunLedger, chosen: dict[str, registry.Outlet], settings: dict[str, Any],
-                  on_progress: Progress | None, resume_dir: Path | None) -> list[OutletResult]:
+def _crawl_locked(
+    db_url: str,
+    ledger: CrawlRunLedger,
+    chosen: dict[str, registry.Outlet],
+    settings: dict[str, Any],
+    on_progress: Progress | None,
+    resume_dir: Path | None,
+) -> list[OutletResult]:
     # Until Scrapy installs its own (graceful) handlers, SIGTERM interrupts like Ctrl-C, so the run
     # opened above is always closed.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -74,21 +89,33 @@ def _crawl_locked(db_url: str, ledger: CrawlRunLedger, chosen: dict[str, registr
         _start_crawl(db_url, chosen, settings, on_progress, resume_dir, crawlers)
     except KeyboardInterrupt:
         interrupted = True
-    lost = [crawler.stats.get_value("archive/database_lost") for crawler in crawlers.values() if crawler.stats]
+    lost = [
+        crawler.stats.get_value("archive/database_lost") for crawler in crawlers.values() if crawler.stats
+    ]
     try:
         ledger.close(interrupted)
         results = ledger.results()
     except DBAPIError as exc:
-        raise ArchiveError(f"database unreachable at the end of crawl run {ledger.run_id}: {first_line(exc.orig)}; "
-                           "articles committed before are kept, the next crawl fetches the rest") from None
+        raise ArchiveError(
+            f"database unreachable at the end of crawl run {ledger.run_id}: {first_line(exc.orig)}; "
+            "articles committed before are kept, the next crawl fetches the rest"
+        ) from None
     if any(lost):
-        raise ArchiveError(f"crawl run {ledger.run_id} stopped: {next(m for m in lost if m)}; articles committed "
-                           "before are kept, the next crawl fetches the rest")
+        raise ArchiveError(
+            f"crawl run {ledger.run_id} stopped: {next(m for m in lost if m)}; articles committed "
+            "before are kept, the next crawl fetches the rest"
+        )
     return results
 
 
-def _start_crawl(db_url: str, chosen: dict[str, registry.Outlet], overrides: dict[str, Any],
-                 on_progress: Progress | None, resume_dir: Path | None, crawlers: dict[str, Crawler]) -> None:
+def _start_crawl(
+    db_url: str,
+    chosen: dict[str, registry.Outlet],
+    overrides: dict[str, Any],
+    on_progress: Progress | None,
+    resume_dir: Path | None,
+    crawlers: dict[str, Crawler],
+) -> None:
     settings = load_settings(overrides, db_url)
     # The `newsarchive` command owns logging (one handler, secrets redacted).
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
@@ -116,8 +143,10 @@ def _start_ticker(tick: Callable[[], None]) -> None:
 
 
 def progress_of(crawlers: dict[str, Crawler]) -> list[OutletResult]:
-    return [OutletResult.from_stats(slug, crawler.stats.get_stats() if crawler.stats else {})
-            for slug, crawler in crawlers.items()]
+    return [
+        OutletResult.from_stats(slug, crawler.stats.get_stats() if crawler.stats else {})
+        for slug, crawler in crawlers.items()
+    ]
 
 
 class RedactingFilter(logging.Filter):

@@ -23,11 +23,10 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from crawler import outlets as registry
 from db.models import CrawlRun, CrawlRunOutlet, Outlet, OutletSchedule, utcnow
 from db.session import session_factory
 from db.store import insert_statement
-
-from crawler import outlets as registry
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +38,9 @@ class Bounds:
     maximum: float
 
 
-def next_interval(current: float, new_articles: int, feed_update_seconds: int | None, bounds: Bounds) -> float:
+def next_interval(
+    current: float, new_articles: int, feed_update_seconds: int | None, bounds: Bounds
+) -> float:
     """Halve the interval after a crawl that found two or more new articles, keep it after one,
     stretch it by half after none; never shorter than the feed says it updates, always in bounds."""
     if new_articles >= 2:
@@ -54,18 +55,24 @@ def next_interval(current: float, new_articles: int, feed_update_seconds: int | 
 
 def due_outlets(session: Session, slugs: list[str], now: datetime) -> list[str]:
     """The outlets whose next crawl is due (an outlet never scheduled is due at once)."""
-    rows = dict(session.execute(select(Outlet.slug, OutletSchedule.next_due_at)
-                                .join(OutletSchedule, OutletSchedule.outlet_id == Outlet.id, isouter=True)
-                                .where(Outlet.slug.in_(slugs))).all())
+    rows = dict(
+        session.execute(
+            select(Outlet.slug, OutletSchedule.next_due_at)
+            .join(OutletSchedule, OutletSchedule.outlet_id == Outlet.id, isouter=True)
+            .where(Outlet.slug.in_(slugs))
+        ).all()
+    )
     return [slug for slug in slugs if rows.get(slug) is None or rows[slug] <= now]
 
 
 def record_round(session: Session, run_id: int, bounds: Bounds) -> dict[str, float]:
     """After a crawl run: each of its outlets' next interval and due time; returns slug -> interval."""
-    results = session.execute(select(Outlet.slug, CrawlRunOutlet, OutletSchedule)
-                              .join(Outlet, Outlet.id == CrawlRunOutlet.outlet_id)
-                              .join(OutletSchedule, OutletSchedule.outlet_id == Outlet.id, isouter=True)
-                              .where(CrawlRunOutlet.run_id == run_id)).all()
+    results = session.execute(
+        select(Outlet.slug, CrawlRunOutlet, OutletSchedule)
+        .join(Outlet, Outlet.id == CrawlRunOutlet.outlet_id)
+        .join(OutletSchedule, OutletSchedule.outlet_id == Outlet.id, isouter=True)
+        .where(CrawlRunOutlet.run_id == run_id)
+    ).all()
     intervals = {}
     now = utcnow()
     for slug, outcome, schedule in results:
@@ -73,20 +80,45 @@ def record_round(session: Session, run_id: int, bounds: Bounds) -> dict[str, flo
         feed_period = outcome.feed_update_seconds or (schedule.feed_update_seconds if schedule else None)
         # after an outlet's first crawl its rhythm is unknown: the start interval, within bounds
         interval = next_interval(current, outcome.articles_new if schedule else 1, feed_period, bounds)
-        row = {"outlet_id": outcome.outlet_id, "interval_seconds": interval, "next_due_at": now + timedelta(seconds=interval),
-               "last_run_id": run_id, "last_new": outcome.articles_new, "feed_update_seconds": feed_period, "updated_at": now}
-        stmt = insert_statement(session, OutletSchedule.__table__).values(row)
-        session.execute(stmt.on_conflict_do_update(index_elements=["outlet_id"], set_={k: stmt.excluded[k] for k in row if k != "outlet_id"}))
+        row = {
+            "outlet_id": outcome.outlet_id,
+            "interval_seconds": interval,
+            "next_due_at": now + timedelta(seconds=interval),
+            "last_run_id": run_id,
+            "last_new": outcome.articles_new,
+            "feed_update_seconds": feed_period,
+            "updated_at": now,
+        }
+        stmt = insert_statement(session, OutletSchedule).values(row)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["outlet_id"], set_={k: stmt.excluded[k] for k in row if k != "outlet_id"}
+            )
+        )
         intervals[slug] = interval
     return intervals
 
 
 class Scheduler:
-    def __init__(self, engine: Engine, db_url: str, outlets_file: Path | None, slugs: list[str], bounds: Bounds,
-                 tick_seconds: float, crawl_args: list[str], report: Callable[[str], None] = logger.info) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        db_url: str,
+        outlets_file: Path | None,
+        slugs: list[str],
+        bounds: Bounds,
+        tick_seconds: float,
+        crawl_args: list[str],
+        report: Callable[[str], None] = logger.info,
+    ) -> None:
         self.engine, self.db_url, self.outlets_file = engine, db_url, outlets_file
         self.slugs = slugs or list(registry.load(outlets_file))
-        self.bounds, self.tick_seconds, self.crawl_args, self.report = bounds, tick_seconds, crawl_args, report
+        self.bounds, self.tick_seconds, self.crawl_args, self.report = (
+            bounds,
+            tick_seconds,
+            crawl_args,
+            report,
+        )
         self.stopping = threading.Event()
         self.child: subprocess.Popen | None = None
 
@@ -119,18 +151,25 @@ class Scheduler:
         with session_factory(self.engine).begin() as session:
             before = session.scalar(select(func.max(CrawlRun.id))) or 0
         self.report(f"crawling {', '.join(slugs)}")
-        self.child = subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                      env={**os.environ, "NEWSARCHIVE_DB": self.db_url})
+        self.child = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, env={**os.environ, "NEWSARCHIVE_DB": self.db_url}
+        )
         returncode = self.child.wait()
         self.child = None
         with session_factory(self.engine, write=True).begin() as session:
             run_id = _run_after(session, before, slugs)
             if run_id is None:  # another scheduler holds the outlets' locks, or the crawl could not start
                 _postpone(session, slugs, self.bounds)
-                self.report(f"no crawl run for {', '.join(slugs)} (exit {returncode}); trying again in {self.bounds.minimum:g} s")
+                self.report(
+                    f"no crawl run for {', '.join(slugs)} (exit {returncode}); trying again in "
+                    f"{self.bounds.minimum:g} s"
+                )
                 return
             intervals = record_round(session, run_id, self.bounds)
-        self.report(f"crawl run {run_id} done; next: " + ", ".join(f"{slug} in {seconds:g} s" for slug, seconds in sorted(intervals.items())))
+        self.report(
+            f"crawl run {run_id} done; next: "
+            + ", ".join(f"{slug} in {seconds:g} s" for slug, seconds in sorted(intervals.items()))
+        )
 
     def _stop(self, signum, _frame) -> None:
         self.stopping.set()
@@ -140,9 +179,13 @@ class Scheduler:
 
 def _run_after(session: Session, before: int, slugs: list[str]) -> int | None:
     """The crawl run the child started (the newest since `before` with one of these outlets)."""
-    return session.scalar(select(CrawlRunOutlet.run_id).join(Outlet, Outlet.id == CrawlRunOutlet.outlet_id)
-                          .where(Outlet.slug.in_(slugs), CrawlRunOutlet.run_id > before)
-                          .order_by(CrawlRunOutlet.run_id.desc()).limit(1))
+    return session.scalar(
+        select(CrawlRunOutlet.run_id)
+        .join(Outlet, Outlet.id == CrawlRunOutlet.outlet_id)
+        .where(Outlet.slug.in_(slugs), CrawlRunOutlet.run_id > before)
+        .order_by(CrawlRunOutlet.run_id.desc())
+        .limit(1)
+    )
 
 
 def _postpone(session: Session, slugs: list[str], bounds: Bounds) -> None:
@@ -151,7 +194,16 @@ def _postpone(session: Session, slugs: list[str], bounds: Bounds) -> None:
     for slug in slugs:
         if slug not in ids:
             continue
-        row = {"outlet_id": ids[slug], "interval_seconds": bounds.start, "next_due_at": now + timedelta(seconds=bounds.minimum),
-               "last_new": 0, "updated_at": now}
-        stmt = insert_statement(session, OutletSchedule.__table__).values(row)
-        session.execute(stmt.on_conflict_do_update(index_elements=["outlet_id"], set_={"next_due_at": stmt.excluded.next_due_at}))
+        row = {
+            "outlet_id": ids[slug],
+            "interval_seconds": bounds.start,
+            "next_due_at": now + timedelta(seconds=bounds.minimum),
+            "last_new": 0,
+            "updated_at": now,
+        }
+        stmt = insert_statement(session, OutletSchedule).values(row)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["outlet_id"], set_={"next_due_at": stmt.excluded.next_due_at}
+            )
+        )

@@ -15,10 +15,16 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefusedError, DownloadFailedError,
-                               DownloadTimeoutError, IgnoreRequest)
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.http import Response
-from twisted.internet.error import ConnectError, DNSLookupError, TimeoutError as TwistedTimeoutError
+from twisted.internet.error import ConnectError, DNSLookupError
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from crawler import outlets as registry
@@ -33,8 +39,15 @@ from crawler.stages.process import Page
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Failures that mean the host did not answer at all (an outlet with only these is unreachable).
-CONNECTION_FAILURES = (DownloadConnectionRefusedError, CannotResolveHostError, DownloadTimeoutError,
-                       DownloadFailedError, ConnectError, DNSLookupError, TwistedTimeoutError)
+CONNECTION_FAILURES = (
+    DownloadConnectionRefusedError,
+    CannotResolveHostError,
+    DownloadTimeoutError,
+    DownloadFailedError,
+    ConnectError,
+    DNSLookupError,
+    TwistedTimeoutError,
+)
 # request.meta key: how deep in sitemap indexes a sitemap is (DepthMiddleware owns "depth").
 SITEMAP_DEPTH = "sitemap_depth"
 
@@ -42,8 +55,14 @@ SITEMAP_DEPTH = "sitemap_depth"
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(self, outlet: registry.Outlet, since: datetime | None = None, listing_max_pages: int = 5,
-                 sitemap_max_depth: int = 3, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        outlet: registry.Outlet,
+        since: datetime | None = None,
+        listing_max_pages: int = 5,
+        sitemap_max_depth: int = 3,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.outlet = outlet
         self.since = since
@@ -64,9 +83,11 @@ class NewsSpider(scrapy.Spider):
             raise ValueError(f"unknown outlet {slug!r}; known: {', '.join(sorted(config))}")
         since = kwargs.pop("since", None) or settings.get("NEWSARCHIVE_SINCE")
         spider = cls(
-            config[slug], since=parse_date(since) if isinstance(since, str) else since,
+            config[slug],
+            since=parse_date(since) if isinstance(since, str) else since,
             listing_max_pages=settings.getint("NEWSARCHIVE_LISTING_MAX_PAGES"),
-            sitemap_max_depth=settings.getint("NEWSARCHIVE_SITEMAP_MAX_DEPTH"), **kwargs,
+            sitemap_max_depth=settings.getint("NEWSARCHIVE_SITEMAP_MAX_DEPTH"),
+            **kwargs,
         )
         spider._set_crawler(crawler)
         return spider
@@ -88,9 +109,16 @@ class NewsSpider(scrapy.Spider):
         for url in self.outlet.listing_pages:
             yield self._source_request(url, self.parse_listing, "listing", page=1)
 
-    def _source_request(self, url: str, callback: Callable[..., Any], kind: str, **meta: Any) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.on_error,
-                              meta={"kind": kind, "state_url": canonical_url(url), **meta}, dont_filter=True)
+    def _source_request(
+        self, url: str, callback: Callable[..., Any], kind: str, **meta: Any
+    ) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            meta={"kind": kind, "state_url": canonical_url(url), **meta},
+            dont_filter=True,
+        )
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         if _unchanged_or_gone(response):
@@ -125,7 +153,9 @@ class NewsSpider(scrapy.Spider):
         depth = response.meta.get(SITEMAP_DEPTH, 0)
         for child in info.children:
             if depth < self.sitemap_max_depth and not self._too_old(child):
-                yield self._source_request(child.url, self.parse_sitemap, "sitemap", **{SITEMAP_DEPTH: depth + 1})
+                yield self._source_request(
+                    child.url, self.parse_sitemap, "sitemap", **{SITEMAP_DEPTH: depth + 1}
+                )
         self.crawler.stats.inc_value("discover/sitemap_urls", len(info.links))
         for link in info.links:
             yield from self._consider(link)
@@ -157,26 +187,39 @@ class NewsSpider(scrapy.Spider):
             return
         self.scheduled.add(url)
         yield scrapy.Request(
-            url, callback=self.parse_article, errback=self.on_error,
-            meta={"kind": "page", "state_url": url, "hints": Hints(link.title, link.published),
-                  "lastmod": link.lastmod},
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={
+                "kind": "page",
+                "state_url": url,
+                "hints": Hints(link.title, link.published),
+                "lastmod": link.lastmod,
+            },
         )
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         if _unchanged_or_gone(response):
             yield from self._source_outcome(response)
             return
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        content_type = _header(response, b"Content-Type") or ""
         if content_type.split(";")[0].strip().lower() not in HTML_TYPES:
             yield self._outcome(response, Outcome.NOT_ARTICLE, f"content type {content_type or 'missing'}")
             return
         self.crawler.stats.inc_value("fetch/article_pages")
         yield PageItem(
-            page=Page(url=response.url, body=response.body, content_type=content_type,
-                      hints=response.meta.get("hints") or Hints()),
-            state_url=response.meta["state_url"], http_status=response.status,
-            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
-            lastmod=response.meta.get("lastmod"), warc=response.meta.get(warc.META_KEY),
+            page=Page(
+                url=response.url,
+                body=response.body,
+                content_type=content_type,
+                hints=response.meta.get("hints") or Hints(),
+            ),
+            state_url=response.meta["state_url"],
+            http_status=response.status,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            lastmod=response.meta.get("lastmod"),
+            warc=response.meta.get(warc.META_KEY),
         )
 
     # --- outcomes ---
@@ -191,9 +234,15 @@ class NewsSpider(scrapy.Spider):
             yield self._outcome(response, Outcome.ERROR, f"HTTP {response.status}")
 
     def _outcome(self, response: Response, outcome: str, message: str | None = None) -> UrlOutcome:
-        return UrlOutcome(url=response.meta["state_url"], kind=response.meta["kind"], outcome=outcome,
-                          http_status=response.status, message=message,
-                          etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"))
+        return UrlOutcome(
+            url=response.meta["state_url"],
+            kind=response.meta["kind"],
+            outcome=outcome,
+            http_status=response.status,
+            message=message,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+        )
 
     def on_error(self, failure: Failure) -> Iterator[UrlOutcome]:
         request = failure.request  # type: ignore[attr-defined]
@@ -213,8 +262,13 @@ class NewsSpider(scrapy.Spider):
         stats.inc_value(f"fetch/{outcome}")
         self.logger.info("%s %s: %s", outcome, request.url, message)
         status = getattr(getattr(failure.value, "response", None), "status", None)
-        yield UrlOutcome(url=request.meta.get("state_url", request.url), kind=request.meta.get("kind", "page"),
-                         outcome=outcome, http_status=status, message=message)
+        yield UrlOutcome(
+            url=request.meta.get("state_url", request.url),
+            kind=request.meta.get("kind", "page"),
+            outcome=outcome,
+            http_status=status,
+            message=message,
+        )
 
     # --- helpers ---
 

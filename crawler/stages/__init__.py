@@ -1,1 +1,1 @@
-"""The pipeline's pure stages, in order: discover -> extract -> clean -> classify -> dedup (html in, data out)."""
+"""The pipeline's pure stages (html in, data out): discover, extract, clean, classify, dedup."""

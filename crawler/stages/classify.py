@@ -79,7 +79,9 @@ def _compile(terms: dict[str, Term]) -> tuple[re.Pattern[str], dict[str, Term]]:
 
 @lru_cache(maxsize=4)
 def load_lexicon(path: str | None = None) -> Lexicon:
-    raw = open(path, "rb").read() if path else (resources.files("crawler.stages") / "lexicon.toml").read_bytes()
+    raw = (
+        open(path, "rb").read() if path else (resources.files("crawler.stages") / "lexicon.toml").read_bytes()
+    )
     data = tomllib.loads(raw.decode("utf-8"))
     per_language: dict[str, dict[str, Term]] = {}
     for group in GROUPS:
@@ -93,18 +95,21 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         for term, meaning in terms.items():
             everything.setdefault(term, meaning)
     patterns: dict[str | None, tuple[re.Pattern[str], dict[str, Term]]] = {
-        language: _compile(shared | terms) for language, terms in per_language.items()}
+        language: _compile(shared | terms) for language, terms in per_language.items()
+    }
     patterns[None] = _compile(everything)
     return Lexicon(patterns)
 
 
-def relevance(title: str | None, text: str, language: str | None, threshold: float,
-              lexicon: Lexicon | None = None) -> Relevance:
+def relevance(
+    title: str | None, text: str, language: str | None, threshold: float, lexicon: Lexicon | None = None
+) -> Relevance:
     """Score in 0..1: subject terms, plus context terms up to as much again, minus consumer cues."""
     pattern, terms = (lexicon or load_lexicon()).for_language(language)
     body_counts, title_counts = _counts(pattern, text), _counts(pattern, title or "")
     evidence = {
-        term: terms[term].weight * (min(body_counts.get(term, 0), MAX_REPEATS) + TITLE_WEIGHT * min(title_counts.get(term, 0), 1))
+        term: terms[term].weight
+        * (min(body_counts.get(term, 0), MAX_REPEATS) + TITLE_WEIGHT * min(title_counts.get(term, 0), 1))
         for term in body_counts.keys() | title_counts.keys()
     }
     by_group = {group: sum(w for t, w in evidence.items() if terms[t].group == group) for group in GROUPS}
@@ -112,7 +117,9 @@ def relevance(title: str | None, text: str, language: str | None, threshold: flo
     weight = max(0.0, subject + min(by_group["context"], subject) - by_group["against"])
     weight /= math.sqrt(max(1.0, len(text.split()) / LONG_TEXT_WORDS))
     score = round(1.0 - math.exp(-weight / SCORE_SCALE), 4)
-    matched = [t for t in evidence if terms[t].group != "against" and (subject > 0 or terms[t].group == "subject")]
+    matched = [
+        t for t in evidence if terms[t].group != "against" and (subject > 0 or terms[t].group == "subject")
+    ]
     matched.sort(key=lambda t: (-evidence[t], t))
     return Relevance(score, matched, score >= threshold)
 

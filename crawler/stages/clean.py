@@ -13,35 +13,70 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 AD_LABELS = {
-    "publicidade", "anúncio", "anuncio", "publicité", "publicite", "advertisement", "advertising", "publicidad",
-    "continua após a publicidade", "continua depois da publicidade", "banner aleatório", "sponsored", "patrocinado",
+    "publicidade",
+    "anúncio",
+    "anuncio",
+    "publicité",
+    "publicite",
+    "advertisement",
+    "advertising",
+    "publicidad",
+    "continua após a publicidade",
+    "continua depois da publicidade",
+    "banner aleatório",
+    "sponsored",
+    "patrocinado",
 }
 READ_ALSO = re.compile(
-    r"^(leia também|leia mais|veja também|veja mais|saiba mais|lire aussi|à lire aussi|a lire aussi|lire également"
-    r"|read more|read also|related|related articles|related stories|see also|lee también|lea también|te puede interesar"
+    r"^(leia também|leia mais|veja também|veja mais|saiba mais|lire aussi|à lire aussi|a lire "
+    r"aussi|lire également"
+    r"|read more|read also|related|related articles|related stories|see also|lee también|lea "
+    r"también|te puede interesar"
     r"|más información)\s*(?::\s*(?P<rest>.*))?$",
     re.IGNORECASE,
 )
-WHOLE_LINE_BOILERPLATE = [re.compile(p, re.IGNORECASE) for p in (
-    r"^deixe (um|seu) comentário\.?$", r"^o seu endereço de e-?mail não será publicado",
-    r"^campos obrigatórios são marcados com \*?$", r"^votre adresse (e-?mail|de messagerie) ne sera pas publiée",
-    r"^les champs obligatoires sont indiqués avec \*?$", r"^laisser un commentaire$", r"^leave a (reply|comment)$",
-    r"^your email address will not be published", r"^required fields are marked \*?$", r"^join the conversation$",
-    r"^deja (un|tu) comentario$", r"^tu dirección de correo electrónico no será publicada",
-    r"^(pular|ir) para o conteúdo$", r"^skip to (main )?content$", r"^aller au contenu( principal)?$", r"^saltar al contenido$",
-    r"^(compartilhe|compartilhar|partager|share|share this( article)?|comparte|compartir)( (no|sur|on|en) \w+)?:?$",
-    r"^(inscreva-se|assine|abonnez-vous|inscrivez-vous|subscribe|suscríbete)\b.{0,60}newsletter.{0,40}$",
-    r"^siga o .{1,40} no google (news|notícias)\.?$", r"^source link$",
-)]
+WHOLE_LINE_BOILERPLATE = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^deixe (um|seu) comentário\.?$",
+        r"^o seu endereço de e-?mail não será publicado",
+        r"^campos obrigatórios são marcados com \*?$",
+        r"^votre adresse (e-?mail|de messagerie) ne sera pas publiée",
+        r"^les champs obligatoires sont indiqués avec \*?$",
+        r"^laisser un commentaire$",
+        r"^leave a (reply|comment)$",
+        r"^your email address will not be published",
+        r"^required fields are marked \*?$",
+        r"^join the conversation$",
+        r"^deja (un|tu) comentario$",
+        r"^tu dirección de correo electrónico no será publicada",
+        r"^(pular|ir) para o conteúdo$",
+        r"^skip to (main )?content$",
+        r"^aller au contenu( principal)?$",
+        r"^saltar al contenido$",
+        r"^(compartilhe|compartilhar|partager|share|share this( article)?|comparte|compartir)( "
+        r"(no|sur|on|en) \w+)?:?$",
+        r"^(inscreva-se|assine|abonnez-vous|inscrivez-vous|subscribe|suscríbete)\b.{0,60}newsletter.{0,40}$",
+        r"^siga o .{1,40} no google (news|notícias)\.?$",
+        r"^source link$",
+    )
+]
 SYNDICATION_FOOTER = re.compile(
-    r"^(o post .+ apareceu primeiro em .+|the post .+ appeared first on .+|l['’]article .+ est apparu en premier sur .+"
+    r"^(o post .+ apareceu primeiro em .+|the post .+ appeared first on .+|l['’]article .+ est "
+    r"apparu en premier sur .+"
     r"|la entrada .+ se publicó primero en .+|el post .+ apareció primero en .+)$",
     re.IGNORECASE,
 )
-CREDIT_LINE = re.compile(r"^(fonte|source|fuente|via|com informações de|avec|with information from)\s*:\s*(?P<credit>.+)$", re.IGNORECASE)
+CREDIT_LINE = re.compile(
+    r"^(fonte|source|fuente|via|com informações de|avec|with information from)\s*:\s*(?P<credit>.+)$",
+    re.IGNORECASE,
+)
 URL = re.compile(r"https?://\S+")
 # Debris of broken markup inside sentences: `Strong>`, `/H3>`, `…/photo.jpg”>`.
-MARKUP_DEBRIS = re.compile(r"(?:\S+\.(?:jpe?g|png|webp|gif)[\"”']?>|(?<![\w</])/?(?:strong|em|h[1-6]|span|div|b|i|p)>)", re.IGNORECASE)
+MARKUP_DEBRIS = re.compile(
+    r"(?:\S+\.(?:jpe?g|png|webp|gif)[\"”']?>|(?<![\w</])/?(?:strong|em|h[1-6]|span|div|b|i|p)>)",
+    re.IGNORECASE,
+)
 LEADING_DATE_LABEL = re.compile(r"^\s*date \d{4}-\d{2}(?:-\d{2})?\s+")
 LIST_ITEM = re.compile(r"^\s*[-•–*]\s+")
 # Credit lines count as boilerplate only among the last lines of the text.
@@ -123,7 +158,7 @@ def _drop_title_line(lines: list[str], title: str | None, removed: list[str]) ->
     first = next((i for i, line in enumerate(lines) if line), None)
     if title and first is not None and _same(lines[first], title):
         removed.append(lines[first])
-        return lines[first + 1:]
+        return lines[first + 1 :]
     return lines
 
 

@@ -34,7 +34,9 @@ def canonical_url(url: str) -> str:
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
     port = f":{parts.port}" if parts.port and parts.port != _DEFAULT_PORTS.get(scheme) else ""
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)])
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)]
+    )
     path = _AMP_SUFFIX.sub("/", parts.path) or "/"
     return canonicalize_url(urlunsplit((scheme, host + port, path, query, "")))
 
@@ -49,7 +51,11 @@ def same_site(a: str, b: str) -> bool:
 
 def article_key(fetched_url: str, rel_canonical: str | None) -> str:
     """The article's identity: its rel=canonical when that stays on the same site, else the URL fetched."""
-    if rel_canonical and rel_canonical.startswith(("http://", "https://")) and same_site(rel_canonical, fetched_url):
+    if (
+        rel_canonical
+        and rel_canonical.startswith(("http://", "https://"))
+        and same_site(rel_canonical, fetched_url)
+    ):
         return canonical_url(rel_canonical)
     return canonical_url(fetched_url)
 
@@ -94,7 +100,7 @@ class Signature:
 def _shingles(words: list[str]) -> set[bytes]:
     if len(words) < SHINGLE_WORDS:
         return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i:i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
+    return {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
 def _key(*parts: bytes) -> int:
@@ -114,7 +120,10 @@ def signature(text: str) -> Signature:
 
 def band_keys(values: np.ndarray) -> list[int]:
     """LSH: one key per band of ROWS MinHash values; two texts sharing a key are candidates."""
-    return [_key(b"band", bytes([band]), values[band * ROWS:(band + 1) * ROWS].tobytes()) for band in range(BANDS)]
+    return [
+        _key(b"band", bytes([band]), values[band * ROWS : (band + 1) * ROWS].tobytes())
+        for band in range(BANDS)
+    ]
 
 
 @dataclass(frozen=True)
@@ -149,7 +158,9 @@ def confirmed(a: Signature, b: Signature, thresholds: NearDupThresholds) -> bool
     found = likeness(a, b)
     if found.jaccard >= thresholds.jaccard:
         return True
-    return min(a.shingles, b.shingles) >= thresholds.min_shingles and found.containment >= thresholds.containment
+    return (
+        min(a.shingles, b.shingles) >= thresholds.min_shingles and found.containment >= thresholds.containment
+    )
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin
 
 import feedparser
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 
 from crawler.stages.dates import parse_date
 
@@ -54,7 +55,9 @@ def parse_feed(body: bytes, url: str) -> FeedInfo:
         return FeedInfo([], is_feed=False)
     links = []
     for entry in parsed.entries:
-        href = entry.get("link") or next((l.get("href") for l in entry.get("links", []) if l.get("href")), None)
+        href = entry.get("link") or next(
+            (link.get("href") for link in entry.get("links", []) if link.get("href")), None
+        )
         if not href:
             continue
         link = urljoin(url, href.strip())
@@ -112,16 +115,23 @@ def parse_sitemap(body: bytes, url: str) -> SitemapInfo:
     stripped = data.lstrip()
     if stripped[:1] != b"<":
         lines = [line.strip() for line in data.decode("utf-8", "replace").splitlines()]
-        return SitemapInfo([], [Link(l, source="sitemap") for l in lines if l.startswith(("http://", "https://"))])
+        return SitemapInfo(
+            [], [Link(line, source="sitemap") for line in lines if line.startswith(("http://", "https://"))]
+        )
     root = etree.fromstring(stripped, parser=_PARSER)
     if root is None:
         return SitemapInfo([], [])
-    children, links = [], []
+    children: list[Link] = []
+    links: list[Link] = []
     for element in root:
         if not isinstance(element.tag, str):
             continue
         kind = etree.QName(element).localname
-        fields = {etree.QName(el).localname: (el.text or "").strip() for el in element.iter() if isinstance(el.tag, str)}
+        fields = {
+            etree.QName(el).localname: (el.text or "").strip()
+            for el in element.iter()
+            if isinstance(el.tag, str)
+        }
         loc = fields.get("loc")
         if not loc:
             continue
@@ -164,8 +174,11 @@ def parse_listing(body: str, url: str) -> ListingInfo:
 
 
 def _next_page(tree, url: str) -> str | None:
-    for xpath in ('.//link[@rel="next"]/@href', './/a[@rel="next"]/@href',
-                  './/a[contains(concat(" ", normalize-space(@class), " "), " next ")]/@href'):
+    for xpath in (
+        './/link[@rel="next"]/@href',
+        './/a[@rel="next"]/@href',
+        './/a[contains(concat(" ", normalize-space(@class), " "), " next ")]/@href',
+    ):
         found = tree.xpath(xpath)
         if found:
             return urljoin(url, found[0].strip())

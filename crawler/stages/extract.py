@@ -5,9 +5,12 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
+from typing import Any, cast
 
 import trafilatura
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
+from trafilatura.settings import Document
 
 from crawler.stages.dates import date_from_url, parse_date
 from crawler.stages.metadata import PageMeta, read_meta
@@ -16,7 +19,11 @@ from crawler.stages.metadata import PageMeta, read_meta
 # fallback extractors on) is the default: fast mode picks the wrong block on some pages (fundus
 # set body F1 0.936 vs 0.944, Spanish 0.910 vs 0.966), and on real article pages full mode costs
 # ~11% of crawl throughput (bench/crawl_throughput.py). Comments are never article text.
-TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "with_metadata": True}
+TRAFILATURA_OPTIONS: dict[str, Any] = {
+    "include_comments": False,
+    "include_tables": True,
+    "with_metadata": True,
+}
 
 
 @dataclass(frozen=True)
@@ -52,15 +59,19 @@ def parse_html(html: str) -> lxml_html.HtmlElement | None:
         return None
 
 
-def extract(html: str, url: str, hints: Hints = Hints(), fast: bool = False, zone: tzinfo = timezone.utc) -> Extracted | None:
+def extract(
+    html: str, url: str, hints: Hints = Hints(), fast: bool = False, zone: tzinfo = timezone.utc
+) -> Extracted | None:
     """None when the page has no main text at all (empty, binary junk, a bare frame)."""
     tree = parse_html(html)
     if tree is None:
         return None
     meta = read_meta(tree)
     # The parsed tree goes to trafilatura (which prunes it in place) to spare a second parse.
-    document = trafilatura.bare_extraction(tree, url=url, fast=fast, **TRAFILATURA_OPTIONS)
-    if document is None or not (document.text or "").strip():
+    document = cast(
+        "Document | None", trafilatura.bare_extraction(tree, url=url, fast=fast, **TRAFILATURA_OPTIONS)
+    )
+    if document is None or not document.text or not document.text.strip():
         return None
     # trafilatura's own extract() returns NFC; bare_extraction does not.
     text = unicodedata.normalize("NFC", document.text)
@@ -81,8 +92,9 @@ def extract(html: str, url: str, hints: Hints = Hints(), fast: bool = False, zon
     )
 
 
-def published_date(meta: PageMeta, trafilatura_day: str | None, hints: Hints, url: str,
-                   zone: tzinfo = timezone.utc) -> datetime | None:
+def published_date(
+    meta: PageMeta, trafilatura_day: str | None, hints: Hints, url: str, zone: tzinfo = timezone.utc
+) -> datetime | None:
     """JSON-LD, then article meta, then <time>; then the feed/sitemap hint; then the day
     trafilatura found, with the time of a visible dateline of that same day; then the URL's date path.
     A dateline alone is not trusted: sidebars list other articles' dates in the same markup."""
@@ -97,7 +109,7 @@ def published_date(meta: PageMeta, trafilatura_day: str | None, hints: Hints, ur
 
 
 def _without_site_name(title: str | None, site_name: str | None) -> str | None:
-    """"Headline - The Namibian" -> "Headline": pages often append their name to og:title."""
+    """ "Headline - The Namibian" -> "Headline": pages often append their name to og:title."""
     if not title or not site_name:
         return title
     for separator in (" - ", " | ", " – ", " — ", " · "):

@@ -10,11 +10,34 @@ from typing import Any
 
 from lxml import html as lxml_html
 
-ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle", "AnalysisNewsArticle",
-                 "TechArticle", "OpinionNewsArticle", "LiveBlogPosting"}
-PUBLISHED_META = ("article:published_time", "og:article:published_time", "datePublished", "date",
-                  "DC.date.issued", "dcterms.created", "parsely-pub-date", "sailthru.date", "pubdate")
-MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "dcterms.modified", "last-modified")
+ARTICLE_TYPES = {
+    "NewsArticle",
+    "Article",
+    "BlogPosting",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "TechArticle",
+    "OpinionNewsArticle",
+    "LiveBlogPosting",
+}
+PUBLISHED_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "datePublished",
+    "date",
+    "DC.date.issued",
+    "dcterms.created",
+    "parsely-pub-date",
+    "sailthru.date",
+    "pubdate",
+)
+MODIFIED_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "dateModified",
+    "dcterms.modified",
+    "last-modified",
+)
 
 
 @dataclass
@@ -44,7 +67,9 @@ def read_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         meta.description = meta.description or _text(node.get("description"))
         meta.image = meta.image or _url(node.get("image"))
         meta.tags += [t.strip() for t in _keywords(node.get("keywords"))]
-        meta.site_name = meta.site_name or _text((node.get("publisher") or {}).get("name") if isinstance(node.get("publisher"), dict) else None)
+        meta.site_name = meta.site_name or _text(
+            (node.get("publisher") or {}).get("name") if isinstance(node.get("publisher"), dict) else None
+        )
     tags = _meta_tags(tree)
     meta.published += [tags[k] for k in PUBLISHED_META if k in tags]
     meta.modified += [tags[k] for k in MODIFIED_META if k in tags]
@@ -58,7 +83,9 @@ def read_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         meta.authors = [tags["author"]]
     meta.tags += [v for k, v in _meta_pairs(tree) if k in ("article:tag", "article:section", "news_keywords")]
     meta.is_article = meta.is_article or tags.get("og:type", "").lower() == "article"
-    meta.language = (tree.get("lang") or tags.get("og:locale") or "").replace("_", "-").split("-")[0].lower() or None
+    meta.language = (tree.get("lang") or tags.get("og:locale") or "").replace("_", "-").split("-")[
+        0
+    ].lower() or None
     canonical = tree.xpath('//link[@rel="canonical"]/@href')
     meta.canonical = canonical[0].strip() if canonical else None
     meta.authors = _unique(a for a in meta.authors if a)
@@ -67,8 +94,10 @@ def read_meta(tree: lxml_html.HtmlElement) -> PageMeta:
 
 
 # Elements whose text is the visible dateline ("10 de julho de 2024, às 13h45", "14 juin 2024 à 11h").
-BYLINE_XPATH = ("//*[contains(@class, 'date') or contains(@class, 'data') or contains(@class, 'time')"
-                " or contains(@class, 'byline') or contains(@class, 'post-meta') or contains(@class, 'entry-meta')]")
+BYLINE_XPATH = (
+    "//*[contains(@class, 'date') or contains(@class, 'data') or contains(@class, 'time')"
+    " or contains(@class, 'byline') or contains(@class, 'post-meta') or contains(@class, 'entry-meta')]"
+)
 # Longer elements are containers (a whole header), not a dateline.
 BYLINE_MAX_CHARS = 200
 

@@ -101,8 +101,11 @@ def process_page(page: Page, options: Options) -> Processed:
         "tags": extracted.tags,
         "site_name": extracted.site_name,
     }
-    return Processed(Outcome.ARTICLE if topic.is_relevant else Outcome.OFF_TOPIC, record,
-                     features=features(extracted.title, cleaned.text, language))
+    return Processed(
+        Outcome.ARTICLE if topic.is_relevant else Outcome.OFF_TOPIC,
+        record,
+        features=features(extracted.title, cleaned.text, language),
+    )
 
 
 def credited_url(page_url: str, credit: str | None, rel_canonical: str | None) -> str | None:
@@ -110,6 +113,10 @@ def credited_url(page_url: str, credit: str | None, rel_canonical: str | None) -
     that points to another site (syndication partners declare the original that way)."""
     if credit:
         return canonical_url(credit)
-    if rel_canonical and rel_canonical.startswith(("http://", "https://")) and not same_site(rel_canonical, page_url):
+    if (
+        rel_canonical
+        and rel_canonical.startswith(("http://", "https://"))
+        and not same_site(rel_canonical, page_url)
+    ):
         return canonical_url(rel_canonical)
     return None

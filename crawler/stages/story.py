@@ -16,16 +16,56 @@ from datetime import datetime
 
 # Words that multiply the number before them, per language (and the abbreviations outlets use).
 SCALES = {
-    "mil": 1e3, "thousand": 1e3, "milhares": 1e3, "milliers": 1e3, "k": 1e3,
-    "milhão": 1e6, "milhões": 1e6, "mi": 1e6, "million": 1e6, "millions": 1e6, "millón": 1e6, "millones": 1e6,
-    "m": 1e6, "mn": 1e6,
-    "bilhão": 1e9, "bilhões": 1e9, "bi": 1e9, "billion": 1e9, "billions": 1e9, "milliard": 1e9, "milliards": 1e9,
-    "md": 1e9, "mds": 1e9, "bn": 1e9, "b": 1e9, "mil millones": 1e9, "mil milhões": 1e9,
-    "trilhão": 1e12, "trilhões": 1e12, "trillion": 1e12, "billón": 1e12, "billones": 1e12, "tri": 1e12,
+    "mil": 1e3,
+    "thousand": 1e3,
+    "milhares": 1e3,
+    "milliers": 1e3,
+    "k": 1e3,
+    "milhão": 1e6,
+    "milhões": 1e6,
+    "mi": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "millón": 1e6,
+    "millones": 1e6,
+    "m": 1e6,
+    "mn": 1e6,
+    "bilhão": 1e9,
+    "bilhões": 1e9,
+    "bi": 1e9,
+    "billion": 1e9,
+    "billions": 1e9,
+    "milliard": 1e9,
+    "milliards": 1e9,
+    "md": 1e9,
+    "mds": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "mil millones": 1e9,
+    "mil milhões": 1e9,
+    "trilhão": 1e12,
+    "trilhões": 1e12,
+    "trillion": 1e12,
+    "billón": 1e12,
+    "billones": 1e12,
+    "tri": 1e12,
 }
 PERCENT = ("%", "por cento", "pour cent", "percent", "per cent", "por ciento")
-POWER = {"kw": 1e3, "mw": 1e6, "gw": 1e9, "megawatt": 1e6, "megawatts": 1e6, "mégawatt": 1e6, "mégawatts": 1e6,
-         "megavatio": 1e6, "megavatios": 1e6, "gigawatt": 1e9, "gigawatts": 1e9, "gigavatio": 1e9, "gigavatios": 1e9}
+POWER = {
+    "kw": 1e3,
+    "mw": 1e6,
+    "gw": 1e9,
+    "megawatt": 1e6,
+    "megawatts": 1e6,
+    "mégawatt": 1e6,
+    "mégawatts": 1e6,
+    "megavatio": 1e6,
+    "megavatios": 1e6,
+    "gigawatt": 1e9,
+    "gigawatts": 1e9,
+    "gigavatio": 1e9,
+    "gigavatios": 1e9,
+}
 _UNIT = "|".join(re.escape(u) for u in sorted([*SCALES, *PERCENT, *POWER], key=len, reverse=True))
 NUMBER = re.compile(
     r"(?<![\w.,])(?P<number>\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
@@ -37,11 +77,53 @@ NAME = re.compile(r"\b(?:[A-ZÀ-Ý][\w\-]*[\w]|[a-z]+[A-Z][\w]*)\b")
 SENTENCE_START = re.compile(r"(?:^|[.!?:;»\"“”]\s+|\n\s*|[—–-]\s+)$")
 # Capitalised words that name no event: generic acronyms and English calendar words, in every language.
 GENERIC_NAMES = {
-    "ia", "ai", "gpu", "gpus", "cpu", "ceo", "cfo", "cto", "coo", "vp", "evp", "svp", "gw", "mw", "kw", "ti", "it", "tic", "eua", "usa", "us", "uk", "ue", "eu",
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-    "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "i",
+    "ia",
+    "ai",
+    "gpu",
+    "gpus",
+    "cpu",
+    "ceo",
+    "cfo",
+    "cto",
+    "coo",
+    "vp",
+    "evp",
+    "svp",
+    "gw",
+    "mw",
+    "kw",
+    "ti",
+    "it",
+    "tic",
+    "eua",
+    "usa",
+    "us",
+    "uk",
+    "ue",
+    "eu",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "i",
 }
-# Bare numbers below this (3 anos, 10 data centers) are too common to tell events apart; years are not figures.
+# Bare numbers below this (3 anos, 10 data centers) are too common to tell events apart;
+# years are not figures.
 MIN_BARE_NUMBER = 1000
 YEAR = range(1900, 2101)
 
@@ -68,7 +150,9 @@ def fingerprint(title: str | None, text: str, language: str | None) -> Fingerpri
     return Fingerprint(frozenset(_names(body)), frozenset(_figures(body, language)))
 
 
-def same_story(a: Fingerprint, a_time: datetime, b: Fingerprint, b_time: datetime, thresholds: StoryThresholds) -> bool:
+def same_story(
+    a: Fingerprint, a_time: datetime, b: Fingerprint, b_time: datetime, thresholds: StoryThresholds
+) -> bool:
     if abs((a_time - b_time).total_seconds()) > thresholds.window_days * 86400:
         return False
     names = _dice(a.names, b.names)
@@ -94,7 +178,9 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
 
 def _fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).removesuffix("'s").removesuffix("’s")
+    return (
+        "".join(c for c in decomposed if not unicodedata.combining(c)).removesuffix("'s").removesuffix("’s")
+    )
 
 
 def _names(text: str) -> set[str]:
@@ -103,7 +189,9 @@ def _names(text: str) -> set[str]:
         word = _fold(match.group(0))
         if word in GENERIC_NAMES or len(word) < 2:
             continue
-        if SENTENCE_START.search(text[max(0, match.start() - 3):match.start()]) and not _marked(match.group(0)):
+        if SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]) and not _marked(
+            match.group(0)
+        ):
             continue
         found.add(word)
     return found

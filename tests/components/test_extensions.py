@@ -6,9 +6,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from db import locks, migrate
 from sqlalchemy import func, select
 
+from db import locks, migrate
 from db.models import Article, CrawlRun, CrawlRunOutlet, Outlet
 from db.session import make_engine, session_factory
 
@@ -38,16 +38,38 @@ def test_scrapy_crawl_job_of_a_locked_outlet_stops_at_once(fixture_server, regis
 STAT_FAMILIES = ("archive/", "extract/", "fetch/")
 
 
-def test_a_crawl_run_keeps_its_stats_and_its_summary_is_what_the_archive_holds(fixture_server, registry, crawl_db):
-    result = subprocess.run(crawl_command(fixture_server, crawl_db, "--outlets", str(registry), "--outlet", "feedonly",
-                                          "--outlet", "sitemaponly", "--outlet", "unreachable"),
-                            capture_output=True, text=True, timeout=300)
+def test_a_crawl_run_keeps_its_stats_and_its_summary_is_what_the_archive_holds(
+    fixture_server, registry, crawl_db
+):
+    result = subprocess.run(
+        crawl_command(
+            fixture_server,
+            crawl_db,
+            "--outlets",
+            str(registry),
+            "--outlet",
+            "feedonly",
+            "--outlet",
+            "sitemaponly",
+            "--outlet",
+            "unreachable",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     engine = make_engine(crawl_db)
     with session_factory(engine).begin() as session:
         run = session.scalars(select(CrawlRun)).one()
-        per_outlet = {slug: (copy, relevant) for slug, copy, relevant in session.execute(
-            select(Outlet.slug, func.count(Article.duplicate_of_id), func.count()).join(Article).group_by(Outlet.slug))}
+        per_outlet = {
+            slug: (copy, relevant)
+            for slug, copy, relevant in session.execute(
+                select(Outlet.slug, func.count(Article.duplicate_of_id), func.count())
+                .join(Article)
+                .group_by(Outlet.slug)
+            )
+        }
         stored = session.scalar(select(func.count()).select_from(Article))
     engine.dispose()
     stats = run.stats
@@ -64,14 +86,26 @@ def test_a_crawl_run_keeps_its_stats_and_its_summary_is_what_the_archive_holds(f
 def test_a_scrapy_crawl_job_records_the_same_run(fixture_server, registry, tmp_path):
     db_url = f"sqlite:///{tmp_path / 'archive.db'}"
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    job = subprocess.run(scrapy_command(fixture_server, registry, db_url), cwd=tmp_path, capture_output=True,
-                         text=True, timeout=300, env=env)
+    job = subprocess.run(
+        scrapy_command(fixture_server, registry, db_url),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert job.returncode == 0, job.stderr[-2000:]
     engine = make_engine(db_url)
     with session_factory(engine).begin() as session:
         run = session.scalars(select(CrawlRun)).one()
         part = session.scalars(select(CrawlRunOutlet)).one()
     engine.dispose()
-    assert (run.status, run.outlets, run.articles_new, part.status, part.articles_new) == ("finished", "feedonly", 3, "ok", 3)
+    assert (run.status, run.outlets, run.articles_new, part.status, part.articles_new) == (
+        "finished",
+        "feedonly",
+        3,
+        "ok",
+        3,
+    )
     assert run.stats["archive/inserted"] == 3 and run.stats["extract/article"] == 3
     assert run.stats["fetch/article_pages"] == 3

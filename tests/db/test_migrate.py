@@ -18,13 +18,20 @@ def test_upgrade_from_empty_creates_schema_and_fts(archive):
     assert migrate.current_revision(archive) == migrate.head_revision()
     with archive.connect() as conn:
         if archive.dialect.name == "sqlite":
-            assert conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name='articles_fts'")).scalar() == 1
-            triggers = conn.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'")).scalars().all()
+            assert (
+                conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name='articles_fts'")).scalar()
+                == 1
+            )
+            triggers = (
+                conn.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'")).scalars().all()
+            )
             assert set(triggers) == {"articles_fts_insert", "articles_fts_update", "articles_fts_delete"}
         else:
             columns = {c["name"] for c in inspect(archive).get_columns("articles")}
             assert "search_vector" in columns
-            index = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname='ix_articles_search_vector'")).scalar()
+            index = conn.execute(
+                text("SELECT indexdef FROM pg_indexes WHERE indexname='ix_articles_search_vector'")
+            ).scalar()
             assert "gin" in index.lower()
 
 
@@ -78,7 +85,9 @@ def test_processes_starting_together_on_a_new_archive_migrate_it_once(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'new.db'}"
     code = f"from db.migrate import open_database; open_database({url!r})"
-    processes = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(4)
+    ]
     results = [(p.wait(timeout=120), p.stderr.read()) for p in processes]
     assert all(code == 0 for code, _ in results), [err[-500:] for _, err in results]
     engine = make_engine(url)

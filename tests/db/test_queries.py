@@ -26,18 +26,33 @@ def _seed(engine, rows_for):
 
 def _titles(engine, query, spec=EVERYTHING):
     with session_factory(engine).begin() as session:
-        return [hit.article.title for hit in search(session, query, spec, limit=20, candidates=NEWSARCHIVE_SEARCH_CANDIDATES)]
+        return [
+            hit.article.title
+            for hit in search(session, query, spec, limit=20, candidates=NEWSARCHIVE_SEARCH_CANDIDATES)
+        ]
 
 
 def test_fts_follows_insert_update_and_delete(archive):
-    ids = _seed(archive, lambda o: [
-        article_row(1, o, title="Oracle e OpenAI fecham acordo", text="A Oracle vai fornecer capacidade de computação."),
-        article_row(2, o, title="Receita de bolo", text="Misture a farinha com ovos."),
-    ])
+    ids = _seed(
+        archive,
+        lambda o: [
+            article_row(
+                1,
+                o,
+                title="Oracle e OpenAI fecham acordo",
+                text="A Oracle vai fornecer capacidade de computação.",
+            ),
+            article_row(2, o, title="Receita de bolo", text="Misture a farinha com ovos."),
+        ],
+    )
     assert _titles(archive, "oracle") == ["Oracle e OpenAI fecham acordo"]
     first = ids[article_row(1, 0)["canonical_url"]]
     with session_factory(archive, write=True).begin() as session:
-        session.execute(update(Article).where(Article.id == first).values(title="Nvidia vende GPUs", text="Clusters de GPUs H100."))
+        session.execute(
+            update(Article)
+            .where(Article.id == first)
+            .values(title="Nvidia vende GPUs", text="Clusters de GPUs H100.")
+        )
     assert _titles(archive, "oracle") == []
     assert _titles(archive, "nvidia") == ["Nvidia vende GPUs"]
     with session_factory(archive, write=True).begin() as session:
@@ -47,40 +62,64 @@ def test_fts_follows_insert_update_and_delete(archive):
 
 
 def test_title_match_ranks_above_body_match(archive):
-    _seed(archive, lambda o: [
-        article_row(1, o, title="Mercado de nuvem cresce", text="Analistas citam a Oracle uma vez. " * 3),
-        article_row(2, o, title="Oracle amplia data centers", text="A empresa investe em capacidade."),
-    ])
+    _seed(
+        archive,
+        lambda o: [
+            article_row(1, o, title="Mercado de nuvem cresce", text="Analistas citam a Oracle uma vez. " * 3),
+            article_row(2, o, title="Oracle amplia data centers", text="A empresa investe em capacidade."),
+        ],
+    )
     assert _titles(archive, "oracle")[0] == "Oracle amplia data centers"
 
 
 def test_phrases_or_and_exclusions(archive):
-    _seed(archive, lambda o: [
-        article_row(1, o, title="A", text="novo data center da Oracle em Ohio"),
-        article_row(2, o, title="B", text="center data invertido com Nvidia"),
-        article_row(3, o, title="C", text="a xAI e a Oracle encerraram conversas"),
-    ])
+    _seed(
+        archive,
+        lambda o: [
+            article_row(1, o, title="A", text="novo data center da Oracle em Ohio"),
+            article_row(2, o, title="B", text="center data invertido com Nvidia"),
+            article_row(3, o, title="C", text="a xAI e a Oracle encerraram conversas"),
+        ],
+    )
     assert _titles(archive, '"data center"') == ["A"]
     assert sorted(_titles(archive, "ohio OR nvidia")) == ["A", "B"]
     assert _titles(archive, "oracle -xai") == ["A"]
 
 
 def test_diacritics_and_language_filters(archive):
-    _seed(archive, lambda o: [
-        article_row(1, o, title="Computação em nuvem", text="A computação cresce.", language="pt"),
-        article_row(2, o, title="Calcul dans le cloud", text="Le calcul progresse.", language="fr"),
-    ])
+    _seed(
+        archive,
+        lambda o: [
+            article_row(1, o, title="Computação em nuvem", text="A computação cresce.", language="pt"),
+            article_row(2, o, title="Calcul dans le cloud", text="Le calcul progresse.", language="fr"),
+        ],
+    )
     assert _titles(archive, "computação") == ["Computação em nuvem"]
-    assert _titles(archive, "calcul", ArticleFilter(language="pt", include_off_topic=True, include_duplicates=True)) == []
+    assert (
+        _titles(
+            archive, "calcul", ArticleFilter(language="pt", include_off_topic=True, include_duplicates=True)
+        )
+        == []
+    )
 
 
 def test_default_filter_hides_off_topic_and_duplicates(archive):
-    ids = _seed(archive, lambda o: [
-        article_row(1, o, title="Original", text="oracle capacity deal", is_relevant=True),
-        article_row(2, o, title="Recipe", text="oracle cake", is_relevant=False),
-    ])
+    ids = _seed(
+        archive,
+        lambda o: [
+            article_row(1, o, title="Original", text="oracle capacity deal", is_relevant=True),
+            article_row(2, o, title="Recipe", text="oracle cake", is_relevant=False),
+        ],
+    )
     original = ids[article_row(1, 0)["canonical_url"]]
-    _seed(archive, lambda o: [article_row(3, o, title="Copy", text="oracle capacity deal", is_relevant=True, duplicate_of_id=original)])
+    _seed(
+        archive,
+        lambda o: [
+            article_row(
+                3, o, title="Copy", text="oracle capacity deal", is_relevant=True, duplicate_of_id=original
+            )
+        ],
+    )
     assert _titles(archive, "oracle", ArticleFilter()) == ["Original"]
     assert sorted(_titles(archive, "oracle")) == ["Copy", "Original", "Recipe"]
 
@@ -90,14 +129,32 @@ def test_postgres_stems_in_the_article_language(pg_schema):
     """Stemming per article language is PostgreSQL's; SQLite FTS5 matches whole words."""
     archive = make_engine(pg_schema)
     truncate_postgres(pg_schema)
-    _seed(archive, lambda o: [article_row(1, o, title="Os centros de dados", text="Novos centros.", language="pt")])
+    _seed(
+        archive,
+        lambda o: [article_row(1, o, title="Os centros de dados", text="Novos centros.", language="pt")],
+    )
     assert _titles(archive, "centro") == ["Os centros de dados"]
 
 
 HOSTILE = [
-    'oracle" OR 1=1 --', "NEAR(oracle openai)", "title:oracle", "oracle*", "^oracle", "'; DROP TABLE articles; --",
-    "oracle AND", "(oracle", "oracle) OR (", '"""', "\\", "{oracle}", "oracle & | ! : *", "-", "NOT", "🙂 oracle",
-    "a" * 5000, "oracle\x00openai",
+    'oracle" OR 1=1 --',
+    "NEAR(oracle openai)",
+    "title:oracle",
+    "oracle*",
+    "^oracle",
+    "'; DROP TABLE articles; --",
+    "oracle AND",
+    "(oracle",
+    "oracle) OR (",
+    '"""',
+    "\\",
+    "{oracle}",
+    "oracle & | ! : *",
+    "-",
+    "NOT",
+    "🙂 oracle",
+    "a" * 5000,
+    "oracle\x00openai",
 ]
 
 
@@ -131,10 +188,13 @@ def test_unsearchable_queries_get_a_one_line_reason(query):
 
 
 def test_ranking_is_bounded_to_the_newest_candidates(archive):
-    _seed(archive, lambda o: [
-        article_row(1, o, title="Oracle Oracle Oracle", text="oracle", published_at=None),
-        article_row(2, o, title="Mercado", text="oracle citada uma vez", published_at=None),
-    ])
+    _seed(
+        archive,
+        lambda o: [
+            article_row(1, o, title="Oracle Oracle Oracle", text="oracle", published_at=None),
+            article_row(2, o, title="Mercado", text="oracle citada uma vez", published_at=None),
+        ],
+    )
     with session_factory(archive).begin() as session:
         newest = max(h.article.id for h in search(session, "oracle", EVERYTHING, limit=20, candidates=0))
         capped = search(session, "oracle", EVERYTHING, limit=20, candidates=1)
@@ -144,8 +204,17 @@ def test_ranking_is_bounded_to_the_newest_candidates(archive):
 
 
 def test_candidates_are_exactly_the_newest_matches_across_windows(archive):
-    rows = lambda o: [article_row(n, o, title=f"Nota {n}", text=("oracle capacidade" if n % 8 == 0 else "receita de bolo") + f" {n}")
-                      for n in range(1, 121)]
+    def rows(outlet: int) -> list[dict]:
+        return [
+            article_row(
+                n,
+                outlet,
+                title=f"Nota {n}",
+                text=("oracle capacidade" if n % 8 == 0 else "receita de bolo") + f" {n}",
+            )
+            for n in range(1, 121)
+        ]
+
     ids = _seed(archive, rows)
     matching = sorted(ids[article_row(n, 0)["canonical_url"]] for n in range(1, 121) if n % 8 == 0)
     with session_factory(archive).begin() as session:
@@ -156,6 +225,17 @@ def test_candidates_are_exactly_the_newest_matches_across_windows(archive):
 
 
 def test_plural_and_singular_find_each_other(archive):
-    _seed(archive, lambda o: [article_row(1, o, title="Nvidia ships AI chips", text="The new data centers use chips and clusters.", language="en")])
+    _seed(
+        archive,
+        lambda o: [
+            article_row(
+                1,
+                o,
+                title="Nvidia ships AI chips",
+                text="The new data centers use chips and clusters.",
+                language="en",
+            )
+        ],
+    )
     assert _titles(archive, "chip") == ["Nvidia ships AI chips"]
     assert _titles(archive, '"data center" cluster') == ["Nvidia ships AI chips"]

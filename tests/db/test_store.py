@@ -32,7 +32,9 @@ def test_upsert_outlets_is_idempotent_and_refreshes(archive):
         again = upsert_outlets(session, renamed)
         assert again["olhardigital"] == first["olhardigital"]
         assert session.scalar(select(func.count()).select_from(Outlet)) == 2
-        assert session.scalar(select(Outlet.name).where(Outlet.slug == "olhardigital")) == "Olhar Digital (BR)"
+        assert (
+            session.scalar(select(Outlet.name).where(Outlet.slug == "olhardigital")) == "Olhar Digital (BR)"
+        )
 
 
 def test_insert_or_ignore_on_canonical_url(archive):
@@ -42,7 +44,10 @@ def test_insert_or_ignore_on_canonical_url(archive):
         inserted = insert_articles(session, rows)
     assert set(inserted) == {row["canonical_url"] for row in rows}
     with session_factory(archive, write=True).begin() as session:
-        again = insert_articles(session, [article_row(1, outlet, url="https://news.example/other?utm_source=x"), article_row(9, outlet)])
+        again = insert_articles(
+            session,
+            [article_row(1, outlet, url="https://news.example/other?utm_source=x"), article_row(9, outlet)],
+        )
         assert list(again) == [article_row(9, outlet)["canonical_url"]]
         assert session.scalar(select(func.count()).select_from(Article)) == 6
 
@@ -75,7 +80,13 @@ def test_concurrent_writers_create_no_duplicate_rows(archive_url):
         try:
             for start in range(0, len(order), 10):
                 with session_factory(engine, write=True).begin() as session:
-                    counts.append(len(insert_articles(session, [article_row(n, outlet) for n in order[start:start + 10]])))
+                    counts.append(
+                        len(
+                            insert_articles(
+                                session, [article_row(n, outlet) for n in order[start : start + 10]]
+                            )
+                        )
+                    )
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -106,7 +117,14 @@ def test_dates_are_stored_as_utc_and_read_back_aware(archive):
         assert stored == published and stored.utcoffset() == timedelta(0)
         assert stored.hour == 0 and stored.day == 8
         # plain SQL comparisons work against the stored UTC value on both backends
-        assert session.scalar(select(func.count()).select_from(Article).where(Article.published_at >= datetime(2025, 6, 8, tzinfo=timezone.utc))) == 1
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(Article)
+                .where(Article.published_at >= datetime(2025, 6, 8, tzinfo=timezone.utc))
+            )
+            == 1
+        )
 
 
 def test_naive_datetimes_are_rejected(archive):
@@ -119,11 +137,34 @@ def test_naive_datetimes_are_rejected(archive):
 def test_url_state_upsert_keeps_article_link_and_counts_fetches(archive):
     outlet = _outlet_ids(archive)["olhardigital"]
     with session_factory(archive, write=True).begin() as session:
-        article_id = insert_articles(session, [article_row(1, outlet)])[article_row(1, outlet)["canonical_url"]]
-        record_urls(session, [{"url": "https://news.example/a", "outlet_id": outlet, "outcome": "article",
-                               "http_status": 200, "etag": '"v1"', "article_id": article_id}])
+        article_id = insert_articles(session, [article_row(1, outlet)])[
+            article_row(1, outlet)["canonical_url"]
+        ]
+        record_urls(
+            session,
+            [
+                {
+                    "url": "https://news.example/a",
+                    "outlet_id": outlet,
+                    "outcome": "article",
+                    "http_status": 200,
+                    "etag": '"v1"',
+                    "article_id": article_id,
+                }
+            ],
+        )
     with session_factory(archive, write=True).begin() as session:
-        record_urls(session, [{"url": "https://news.example/a", "outlet_id": outlet, "outcome": "article", "http_status": 304}])
+        record_urls(
+            session,
+            [
+                {
+                    "url": "https://news.example/a",
+                    "outlet_id": outlet,
+                    "outcome": "article",
+                    "http_status": 304,
+                }
+            ],
+        )
         state = session.scalars(select(UrlState)).one()
         assert (state.article_id, state.http_status, state.fetch_count) == (article_id, 304, 2)
 
@@ -138,11 +179,15 @@ def test_store_batch_marks_exact_copies_and_refreshes_changed_pages(archive):
     def page(row):
         return PageResult({"url": row["canonical_url"], "outlet_id": outlet, "outcome": "article"}, dict(row))
 
-    copy_in_batch = article_row(1, outlet, url="https://copy.example/a/", canonical_url="https://copy.example/a/", published_at=later)
+    copy_in_batch = article_row(
+        1, outlet, url="https://copy.example/a/", canonical_url="https://copy.example/a/", published_at=later
+    )
     with session_factory(archive, write=True).begin() as session:
         counts = store_batch(session, [page(original), page(copy_in_batch)], [], CONFIG)
     assert (counts["inserted"], counts["duplicate"]) == (1, 1)
-    later_copy = article_row(1, outlet, url="https://copy.example/b/", canonical_url="https://copy.example/b/", published_at=later)
+    later_copy = article_row(
+        1, outlet, url="https://copy.example/b/", canonical_url="https://copy.example/b/", published_at=later
+    )
     changed = article_row(1, outlet, text="Texto revisto.", content_hash="f" * 64)
     with session_factory(archive, write=True).begin() as session:
         counts = store_batch(session, [page(later_copy), page(changed)], [], CONFIG)
@@ -151,5 +196,9 @@ def test_store_batch_marks_exact_copies_and_refreshes_changed_pages(archive):
         rows = {a.canonical_url: a for a in session.scalars(select(Article))}
         first = rows[original["canonical_url"]]
         assert first.duplicate_of_id is None and first.text == "Texto revisto."
-        assert rows["https://copy.example/a/"].duplicate_of_id == first.id == rows["https://copy.example/b/"].duplicate_of_id
+        assert (
+            rows["https://copy.example/a/"].duplicate_of_id
+            == first.id
+            == rows["https://copy.example/b/"].duplicate_of_id
+        )
         assert session.scalars(select(UrlState.article_id)).all()

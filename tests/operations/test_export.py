@@ -28,20 +28,28 @@ def filled(archive):
     with session_factory(archive, write=True).begin() as session:
         ids = upsert_outlets(session, OUTLETS)
         rows = [article_row(n, ids["olhardigital"] if n % 2 else ids["lemagit"]) for n in range(1, 26)]
-        rows.append(article_row(99, ids["lemagit"], published_at=None, title='Quote "and" comma, newline\nhere'))
+        rows.append(
+            article_row(99, ids["lemagit"], published_at=None, title='Quote "and" comma, newline\nhere')
+        )
         insert_articles(session, rows)
     return archive
 
 
 def _expected(engine, spec=EVERYTHING) -> list[dict]:
     with session_factory(engine).begin() as session:
-        return [{key: getattr(a, key, None) for key in FIELDS} | {"outlet": o} for a, o in stream_articles(session, spec)]
+        return [
+            {key: getattr(a, key, None) for key in FIELDS} | {"outlet": o}
+            for a, o in stream_articles(session, spec)
+        ]
 
 
 def _run_export(engine, fmt, out: Path, spec=EVERYTHING) -> int:
     with session_factory(engine).begin() as session:
         total = count_articles(session, spec)
-        rows = ({key: getattr(a, key, None) for key in FIELDS} | {"outlet": o} for a, o in stream_articles(session, spec))
+        rows = (
+            {key: getattr(a, key, None) for key in FIELDS} | {"outlet": o}
+            for a, o in stream_articles(session, spec)
+        )
         return export(rows, fmt, out, total)
 
 
@@ -63,7 +71,7 @@ def test_csv_round_trips(filled, tmp_path):
         back = list(csv.DictReader(stream))
     expected = _expected(filled)
     assert len(back) == len(expected)
-    for got, want in zip(back, expected):
+    for got, want in zip(back, expected, strict=True):
         assert got["canonical_url"] == want["canonical_url"]
         assert got["text"] == want["text"] and got["title"] == want["title"]
         assert json.loads(got["topic_terms"]) == want["topic_terms"]
@@ -83,9 +91,11 @@ def test_txt_files_hold_exactly_the_text_named_like_the_seeds(filled, tmp_path):
     out = tmp_path / "txt"
     _run_export(filled, "txt", out)
     expected = _expected(filled)
-    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    manifest = [
+        json.loads(line) for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert [m["canonical_url"] for m in manifest] == [r["canonical_url"] for r in expected]
-    for index, (entry, record) in enumerate(zip(manifest, expected)):
+    for index, (entry, record) in enumerate(zip(manifest, expected, strict=True)):
         digest = hashlib.sha256(record["canonical_url"].encode()).hexdigest()
         assert entry["file"] == f"{index:03d}_{digest[:16]}.txt"
         assert (out / entry["file"]).read_text(encoding="utf-8") == record["text"]
@@ -100,7 +110,12 @@ def test_txt_reexport_replaces_and_keeps_names(filled, tmp_path):
     out = tmp_path / "txt"
     _run_export(filled, "txt", out)
     before = sorted(p.name for p in out.glob("*.txt"))
-    _run_export(filled, "txt", out, ArticleFilter(include_off_topic=True, include_duplicates=True, outlets=("lemagit",)))
+    _run_export(
+        filled,
+        "txt",
+        out,
+        ArticleFilter(include_off_topic=True, include_duplicates=True, outlets=("lemagit",)),
+    )
     after = sorted(p.name for p in out.glob("*.txt"))
     assert len(after) == 13 and {name[4:] for name in after} <= {name[4:] for name in before}
 
@@ -116,7 +131,9 @@ def test_txt_refuses_to_overwrite_a_foreign_directory(filled, tmp_path):
 
 def test_default_export_is_relevant_originals_only(filled, tmp_path):
     with session_factory(filled, write=True).begin() as session:
-        first, second = session.scalars(select(Article.id).where(Article.is_relevant.is_(True)).order_by(Article.id).limit(2))
+        first, second = session.scalars(
+            select(Article.id).where(Article.is_relevant.is_(True)).order_by(Article.id).limit(2)
+        )
         session.get(Article, second).duplicate_of_id = first
     rows = _expected(filled, ArticleFilter())
     assert rows and all(r["is_relevant"] and r["duplicate_of_id"] is None for r in rows)
@@ -124,8 +141,13 @@ def test_default_export_is_relevant_originals_only(filled, tmp_path):
 
 
 def test_filters_since_until_outlet_language(filled):
-    spec = ArticleFilter(since=datetime(2024, 1, 1, 3, tzinfo=timezone.utc), until=datetime(2024, 1, 1, 10, tzinfo=timezone.utc),
-                         outlets=("olhardigital",), language="fr", include_off_topic=True)
+    spec = ArticleFilter(
+        since=datetime(2024, 1, 1, 3, tzinfo=timezone.utc),
+        until=datetime(2024, 1, 1, 10, tzinfo=timezone.utc),
+        outlets=("olhardigital",),
+        language="fr",
+        include_off_topic=True,
+    )
     rows = _expected(filled, spec)
     assert rows and all(r["outlet"] == "olhardigital" and r["language"] == "fr" for r in rows)
     assert all(spec.since <= r["published_at"] < spec.until for r in rows)
@@ -133,7 +155,10 @@ def test_filters_since_until_outlet_language(filled):
 
 def test_sequence_width_widens_past_999():
     assert sequence_width(0) == 3 and sequence_width(1000) == 3 and sequence_width(1001) == 4
-    assert txt_name(7, 4, "https://x/").startswith("0007_") and len(txt_name(7, 4, "https://x/")) == 4 + 1 + 16 + 4
+    assert (
+        txt_name(7, 4, "https://x/").startswith("0007_")
+        and len(txt_name(7, 4, "https://x/")) == 4 + 1 + 16 + 4
+    )
 
 
 def test_exports_get_the_users_umask_not_private_temp_modes(filled, tmp_path):

@@ -68,14 +68,31 @@ def test_second_crawl_of_a_locked_outlet_says_so_and_exits_0(fixture_server, reg
     engine = make_engine(crawl_db)
     migrate.upgrade(engine)
     with locks.held(engine, "crawl:feedonly"):
-        alone = subprocess.run(crawl_command(fixture_server, crawl_db, "--outlets", str(registry), "--outlet", "feedonly"),
-                               capture_output=True, text=True, timeout=300)
+        alone = subprocess.run(
+            crawl_command(fixture_server, crawl_db, "--outlets", str(registry), "--outlet", "feedonly"),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert alone.returncode == 0, alone.stderr[-2000:]
         assert "feedonly: another crawl of this outlet is running; nothing to do" in alone.stderr
         assert count_rows(crawl_db, CrawlRun) == 0
         # with another outlet free, that one is crawled and the locked one reported busy
-        both = subprocess.run(crawl_command(fixture_server, crawl_db, "--outlets", str(registry), "--outlet", "feedonly",
-                                            "--outlet", "sitemaponly"), capture_output=True, text=True, timeout=300)
+        both = subprocess.run(
+            crawl_command(
+                fixture_server,
+                crawl_db,
+                "--outlets",
+                str(registry),
+                "--outlet",
+                "feedonly",
+                "--outlet",
+                "sitemaponly",
+            ),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert both.returncode == 0, both.stderr[-2000:]
         assert "busy" in both.stdout and "sitemaponly" in both.stdout
     with session_factory(engine).begin() as session:
@@ -84,13 +101,24 @@ def test_second_crawl_of_a_locked_outlet_says_so_and_exits_0(fixture_server, reg
     engine.dispose()
 
 
-def test_crawl_killed_with_sigkill_loses_nothing_and_the_rerun_fetches_only_what_is_missing(fixture_server, registry, tmp_path):
+def test_crawl_killed_with_sigkill_loses_nothing_and_the_rerun_fetches_only_what_is_missing(
+    fixture_server, registry, tmp_path
+):
     db_path = tmp_path / "archive.db"
     db_url = f"sqlite:///{db_path}"
-    slow = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.15", "-s", "NEWSARCHIVE_BATCH_SIZE=5"]
+    slow = [
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+        "-s",
+        "DOWNLOAD_DELAY=0.15",
+        "-s",
+        "NEWSARCHIVE_BATCH_SIZE=5",
+    ]
     command = crawl_command(fixture_server, db_url, "--outlets", str(registry), "--outlet", "bulk") + slow
     before_log = len(fixture_server.requests("bulk.test"))
-    crawl = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    crawl = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     try:
         _wait_for_articles(db_path, 10, crawl)
     finally:
@@ -103,17 +131,30 @@ def test_crawl_killed_with_sigkill_loses_nothing_and_the_rerun_fetches_only_what
     assert 10 <= len(kept) < BULK_ARTICLES
     fetched_before = {r["path"] for r in fixture_server.requests("bulk.test")[before_log:]}
     rerun_from = len(fixture_server.requests("bulk.test"))
-    again = subprocess.run(crawl_command(fixture_server, db_url, "--outlets", str(registry), "--outlet", "bulk"),
-                           capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        crawl_command(fixture_server, db_url, "--outlets", str(registry), "--outlet", "bulk"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert again.returncode == 0, again.stderr[-2000:]
     with sqlite3.connect(db_path) as conn:
         stored = [url for (url,) in conn.execute("SELECT url FROM articles")]
-        assert conn.execute("SELECT status FROM crawl_run_outlets ORDER BY run_id").fetchall() == [("running",), ("ok",)]
+        assert conn.execute("SELECT status FROM crawl_run_outlets ORDER BY run_id").fetchall() == [
+            ("running",),
+            ("ok",),
+        ]
     assert sorted(stored) == sorted(bulk_urls()) and len(stored) == len(set(stored)) == BULK_ARTICLES
     refetched = [r["path"] for r in fixture_server.requests("bulk.test")[rerun_from:]]
     # every sitemap read again in full (200, not 304), no article stored before the kill fetched again
-    assert {"/sitemap_index.xml", "/post-sitemap1.xml", "/post-sitemap2.xml", "/post-sitemap3.xml"} <= set(refetched)
-    assert all(r["status"] == 200 for r in fixture_server.requests("bulk.test")[rerun_from:] if "sitemap" in r["path"])
+    assert {"/sitemap_index.xml", "/post-sitemap1.xml", "/post-sitemap2.xml", "/post-sitemap3.xml"} <= set(
+        refetched
+    )
+    assert all(
+        r["status"] == 200
+        for r in fixture_server.requests("bulk.test")[rerun_from:]
+        if "sitemap" in r["path"]
+    )
     assert not {url.split("bulk.test", 1)[1] for url in kept} & set(refetched)
     assert fetched_before  # the killed crawl did fetch pages
 
@@ -125,9 +166,21 @@ def test_resume_continues_a_stopped_backfill(fixture_server, registry, tmp_path,
     db_path, jobs = tmp_path / "archive.db", tmp_path / "jobs"
     db_url = f"sqlite:///{db_path}"
     args = ["--outlets", str(registry), "--outlet", "bulk", "--resume", str(jobs)]
-    slow = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.15", "-s", "NEWSARCHIVE_BATCH_SIZE=5"]
-    crawl = subprocess.Popen(crawl_command(fixture_server, db_url, *args) + slow, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    slow = [
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+        "-s",
+        "DOWNLOAD_DELAY=0.15",
+        "-s",
+        "NEWSARCHIVE_BATCH_SIZE=5",
+    ]
+    crawl = subprocess.Popen(
+        crawl_command(fixture_server, db_url, *args) + slow,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         _wait_for_articles(db_path, 10, crawl)
     finally:
@@ -144,7 +197,9 @@ def test_resume_continues_a_stopped_backfill(fixture_server, registry, tmp_path,
         kept = {url for (url,) in conn.execute("SELECT url FROM articles")}
     assert len(kept) < BULK_ARTICLES
     rerun_from = len(fixture_server.requests("bulk.test"))
-    again = subprocess.run(crawl_command(fixture_server, db_url, *args), capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        crawl_command(fixture_server, db_url, *args), capture_output=True, text=True, timeout=300
+    )
     assert again.returncode == 0, again.stderr[-2000:]
     with sqlite3.connect(db_path) as conn:
         stored = [url for (url,) in conn.execute("SELECT url FROM articles")]
@@ -163,10 +218,22 @@ def test_database_that_disappears_mid_crawl(fixture_server, registry, pg_schema,
     proxy = TcpProxy(make_url(pg_schema).port or 5432).start()
     via_proxy = _through_proxy(pg_schema, proxy)
     delays = [1, 2, 4, 8] if outage == "brief" else [0.5, 0.5]
-    slow = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.15", "-s", "NEWSARCHIVE_BATCH_SIZE=5",
-            "-s", f"NEWSARCHIVE_DB_RETRY_DELAYS={json.dumps(delays)}"]
-    crawl = subprocess.Popen(crawl_command(fixture_server, via_proxy, "--outlets", str(registry), "--outlet", "bulk") + slow,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    slow = [
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+        "-s",
+        "DOWNLOAD_DELAY=0.15",
+        "-s",
+        "NEWSARCHIVE_BATCH_SIZE=5",
+        "-s",
+        f"NEWSARCHIVE_DB_RETRY_DELAYS={json.dumps(delays)}",
+    ]
+    crawl = subprocess.Popen(
+        crawl_command(fixture_server, via_proxy, "--outlets", str(registry), "--outlet", "bulk") + slow,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_for_pg_articles(pg_schema, 10, crawl)
         proxy.cut()
@@ -187,11 +254,19 @@ def test_database_that_disappears_mid_crawl(fixture_server, registry, pg_schema,
         return
     assert crawl.returncode == 1
     lines = [line for line in stderr.splitlines() if line.startswith("newsarchive: error:")]
-    assert len(lines) == 1 and "database unreachable" in lines[0] and "the next crawl fetches the rest" in lines[0]
+    assert (
+        len(lines) == 1
+        and "database unreachable" in lines[0]
+        and "the next crawl fetches the rest" in lines[0]
+    )
     assert len(stored) < BULK_ARTICLES
     proxy.start()
-    again = subprocess.run(crawl_command(fixture_server, via_proxy, "--outlets", str(registry), "--outlet", "bulk"),
-                           capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        crawl_command(fixture_server, via_proxy, "--outlets", str(registry), "--outlet", "bulk"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert again.returncode == 0, again.stderr[-2000:]
     final = _pg_articles(pg_schema)
     assert sorted(final) == sorted(bulk_urls()) and len(final) == len(set(final))

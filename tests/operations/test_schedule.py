@@ -24,7 +24,9 @@ def _crawls_per_outlet(db_path: Path) -> int:
     """How many finished crawls the least-crawled outlet has had."""
     try:
         with sqlite3.connect(db_path, timeout=1) as conn:
-            counts = conn.execute("SELECT count(*) FROM crawl_run_outlets WHERE finished_at IS NOT NULL GROUP BY outlet_id").fetchall()
+            counts = conn.execute(
+                "SELECT count(*) FROM crawl_run_outlets WHERE finished_at IS NOT NULL GROUP BY outlet_id"
+            ).fetchall()
     except sqlite3.OperationalError:
         return 0
     return min((c for (c,) in counts), default=0) if len(counts) == 2 else 0
@@ -44,9 +46,29 @@ def test_schedule_polls_outlets_and_stops_cleanly_on_sigterm(fixture_server, reg
     db_url = f"sqlite:///{tmp_path / 'archive.db'}"
     crawl = crawl_command(fixture_server, db_url)
     settings = [crawl[i + 1] for i, arg in enumerate(crawl) if arg == "-s"]
-    command = [sys.executable, "-m", "crawler.cli", "schedule", "--db", db_url, "--outlets", str(registry),
-               "--outlet", "feedonly", "--outlet", "sitemaponly", "--start-interval", "1", "--min-interval", "0.5",
-               "--max-interval", "1.5", "--tick", "0.2", *[arg for s in settings for arg in ("-s", s)]]
+    command = [
+        sys.executable,
+        "-m",
+        "crawler.cli",
+        "schedule",
+        "--db",
+        db_url,
+        "--outlets",
+        str(registry),
+        "--outlet",
+        "feedonly",
+        "--outlet",
+        "sitemaponly",
+        "--start-interval",
+        "1",
+        "--min-interval",
+        "0.5",
+        "--max-interval",
+        "1.5",
+        "--tick",
+        "0.2",
+        *[arg for s in settings for arg in ("-s", s)],
+    ]
     scheduler = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 180
@@ -62,10 +84,14 @@ def test_schedule_polls_outlets_and_stops_cleanly_on_sigterm(fixture_server, reg
     engine = make_engine(db_url)
     with session_factory(engine).begin() as session:
         runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
-        schedules = {slug: s for slug, s in session.execute(select(Outlet.slug, OutletSchedule).join(OutletSchedule))}
+        schedules = {
+            slug: s for slug, s in session.execute(select(Outlet.slug, OutletSchedule).join(OutletSchedule))
+        }
         stored = session.scalar(select(func.count()).select_from(Article))
     engine.dispose()
-    assert len(runs) >= 2 and all(run.finished_at is not None for run in runs)  # the last one too: SIGTERM let it finish
+    assert len(runs) >= 2 and all(
+        run.finished_at is not None for run in runs
+    )  # the last one too: SIGTERM let it finish
     assert set(schedules) == {"feedonly", "sitemaponly"}
     assert schedules["feedonly"].feed_update_seconds == 3600  # the fixture feed says sy:updatePeriod hourly
     assert all(0.5 <= s.interval_seconds <= 1.5 for s in schedules.values())

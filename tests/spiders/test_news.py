@@ -28,7 +28,9 @@ def run_crawl(server, db_url: str, *args: str) -> subprocess.CompletedProcess:
 def articles(db_url: str, outlet: str) -> list[Article]:
     engine = make_engine(db_url)
     with session_factory(engine).begin() as session:
-        rows = session.scalars(select(Article).join(Outlet).where(Outlet.slug == outlet).order_by(Article.url)).all()
+        rows = session.scalars(
+            select(Article).join(Outlet).where(Outlet.slug == outlet).order_by(Article.url)
+        ).all()
     engine.dispose()
     return list(rows)
 
@@ -56,16 +58,29 @@ def test_sitemap_only_discovery_with_index_gzip_and_robots(fixture_server, regis
     assert "/post-sitemap1.xml.gz" in requested
     # listed in the sitemap, disallowed by robots.txt: recorded, never requested
     assert not any(p.startswith("/private/") for p in requested)
-    assert url_states(db_url)["https://sitemaponly.test/private/2025/06/01/pro/secret-story/"].outcome == "disallowed"
+    assert (
+        url_states(db_url)["https://sitemaponly.test/private/2025/06/01/pro/secret-story/"].outcome
+        == "disallowed"
+    )
 
 
 @pytest.mark.parametrize("max_depth,found", [(0, 0), (1, 3), (2, 3)])
-def test_sitemap_depth_counts_from_the_index_robots_txt_names(fixture_server, registry, tmp_path, max_depth, found):
+def test_sitemap_depth_counts_from_the_index_robots_txt_names(
+    fixture_server, registry, tmp_path, max_depth, found
+):
     """robots.txt -> sitemap index -> child sitemap -> articles: the index a robots.txt names is at
     depth 0, as one listed directly (Scrapy's DepthMiddleware owns meta["depth"]; ours is our own)."""
     db_url = f"sqlite:///{tmp_path / 'crawl.db'}"
-    run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "sitemaponly",
-              "-s", f"NEWSARCHIVE_SITEMAP_MAX_DEPTH={max_depth}")
+    run_crawl(
+        fixture_server,
+        db_url,
+        "--outlets",
+        str(registry),
+        "--outlet",
+        "sitemaponly",
+        "-s",
+        f"NEWSARCHIVE_SITEMAP_MAX_DEPTH={max_depth}",
+    )
     assert len(articles(db_url, "sitemaponly")) == found
 
 
@@ -116,8 +131,14 @@ def test_404_in_feed_is_recorded_not_stored(edge_crawl):
 def test_oversized_binary_pdf_and_malformed_pages(edge_crawl):
     db_url = edge_crawl[0]
     names, states = _by_name(db_url), url_states(db_url)
-    assert "oversized-story" not in names and states[f"{EDGE}/2025/06/07/pro/oversized-story/"].outcome == "too_large"
-    assert "binary-story" not in names and states[f"{EDGE}/2025/06/07/pro/binary-story/"].outcome == "not_article"
+    assert (
+        "oversized-story" not in names
+        and states[f"{EDGE}/2025/06/07/pro/oversized-story/"].outcome == "too_large"
+    )
+    assert (
+        "binary-story" not in names
+        and states[f"{EDGE}/2025/06/07/pro/binary-story/"].outcome == "not_article"
+    )
     assert "pdf-story" not in names and states[f"{EDGE}/2025/06/07/pro/pdf-story/"].outcome == "not_article"
     # truncated, unclosed markup still yields the article's text
     assert names["malformed-story"].word_count > 100
@@ -141,7 +162,9 @@ def test_crawl_run_is_recorded(edge_crawl):
     with session_factory(engine).begin() as session:
         run = session.scalars(select(CrawlRun)).first()
         per_outlet = session.scalars(select(CrawlRunOutlet)).one()
-        assert run.status == "finished" and run.finished_at and run.articles_new == per_outlet.articles_new > 0
+        assert (
+            run.status == "finished" and run.finished_at and run.articles_new == per_outlet.articles_new > 0
+        )
         assert per_outlet.status == "ok"
     engine.dispose()
 
@@ -160,7 +183,9 @@ def test_second_crawl_adds_nothing_and_downloads_no_article(fixture_server, edge
 
 
 def test_unreachable_outlet_is_reported(fixture_server, registry, db_url):
-    result = run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "unreachable", "--outlet", "feedonly")
+    result = run_crawl(
+        fixture_server, db_url, "--outlets", str(registry), "--outlet", "unreachable", "--outlet", "feedonly"
+    )
     assert "unreachable" in result.stdout
     engine = make_engine(db_url)
     with session_factory(engine).begin() as session:
@@ -171,8 +196,15 @@ def test_unreachable_outlet_is_reported(fixture_server, registry, db_url):
 
 def test_bad_registry_is_one_line_exit_1(tmp_path, fixture_server, db_url):
     bad = tmp_path / "bad.toml"
-    bad.write_text('[outlets.x]\nfeeds = ["https://x.test/feed"]\narticle_url_pattern = "("\n', encoding="utf-8")
-    result = subprocess.run(crawl_command(fixture_server, db_url, "--outlets", str(bad)), capture_output=True, text=True, timeout=120)
+    bad.write_text(
+        '[outlets.x]\nfeeds = ["https://x.test/feed"]\narticle_url_pattern = "("\n', encoding="utf-8"
+    )
+    result = subprocess.run(
+        crawl_command(fixture_server, db_url, "--outlets", str(bad)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "bad.toml" in lines[0] and "'x'" in lines[0] and "bad regex" in lines[0]
@@ -180,7 +212,9 @@ def test_bad_registry_is_one_line_exit_1(tmp_path, fixture_server, db_url):
 
 def test_since_bounds_a_backfill_by_feed_dates(fixture_server, registry, db_url):
     seen = len(fixture_server.requests())
-    run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "feedonly", "--since", "2026-01-01")
+    run_crawl(
+        fixture_server, db_url, "--outlets", str(registry), "--outlet", "feedonly", "--since", "2026-01-01"
+    )
     assert articles(db_url, "feedonly") == []
     during = [e["path"] for e in fixture_server.requests()[seen:] if e["host"] == "feedonly.test"]
     assert "/feed/" in during and not [p for p in during if "/pro/" in p]
@@ -188,7 +222,9 @@ def test_since_bounds_a_backfill_by_feed_dates(fixture_server, registry, db_url)
 
 def test_max_pages_limits_article_requests(fixture_server, registry, tmp_path):
     db_url = f"sqlite:///{tmp_path / 'max.db'}"
-    run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "listingonly", "--max-pages", "2")
+    run_crawl(
+        fixture_server, db_url, "--outlets", str(registry), "--outlet", "listingonly", "--max-pages", "2"
+    )
     assert len(articles(db_url, "listingonly")) == 2
 
 
@@ -201,8 +237,12 @@ def test_newer_sitemap_lastmod_triggers_only_a_conditional_refetch(fixture_serve
     assert len(articles(db_url, "lastmod")) == 2
     seen = len(fixture_server.requests())
     run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "lastmod")
-    second = [e for e in fixture_server.requests()[seen:] if e["host"] == "lastmod.test" and "/pro/" in e["path"]]
-    assert [(e["path"], e["conditional"], e["status"]) for e in second] == [("/2025/06/01/pro/changed-story/", True, 304)]
+    second = [
+        e for e in fixture_server.requests()[seen:] if e["host"] == "lastmod.test" and "/pro/" in e["path"]
+    ]
+    assert [(e["path"], e["conditional"], e["status"]) for e in second] == [
+        ("/2025/06/01/pro/changed-story/", True, 304)
+    ]
     assert len(articles(db_url, "lastmod")) == 2
 
 
@@ -226,8 +266,12 @@ def test_crawl_into_postgres_twice(fixture_server, registry, pg_schema):
 def test_verbose_crawl_never_logs_the_database_password(fixture_server, registry, pg_schema):
     secret = "Sup3r-s3cret-pw"
     url = pg_schema.replace("postgres@", f"postgres:{secret}@")  # trust auth: any password connects
-    result = subprocess.run(crawl_command(fixture_server, url, "--outlets", str(registry), "--outlet", "feedonly", "--verbose"),
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        crawl_command(fixture_server, url, "--outlets", str(registry), "--outlet", "feedonly", "--verbose"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Spider closed" in result.stderr  # the verbose log really was on
     assert secret not in result.stdout + result.stderr

@@ -36,14 +36,23 @@ def test_seed_text_cleaned_as_it_stands(seed: Path):
 
 def test_seed_004_credit_becomes_source_url():
     cleaned = clean((SHARED / "seeds").glob("004_*.txt").__next__().read_text(encoding="utf-8"))
-    assert cleaned.source_url == "https://olhardigital.com.br/2024/07/10/pro/xai-e-oracle-negociacoes-de-us-10-bilhoes-chegam-ao-fim/"
+    assert (
+        cleaned.source_url
+        == "https://olhardigital.com.br/2024/07/10/pro/xai-e-oracle-negociacoes-de-us-10-bilhoes-chegam-ao-fim/"
+    )
 
 
 def test_first_line_equal_to_title_is_dropped_not_later_mentions():
     text = "Oracle fecha acordo\nA Oracle fecha acordo com a OpenAI.\nOracle fecha acordo"
-    assert clean(text, title="Oracle fecha acordo").text == "A Oracle fecha acordo com a OpenAI.\nOracle fecha acordo"
+    assert (
+        clean(text, title="Oracle fecha acordo").text
+        == "A Oracle fecha acordo com a OpenAI.\nOracle fecha acordo"
+    )
 
 
 def test_article_sentences_mentioning_boilerplate_words_survive():
-    text = "A publicidade digital financia o jornalismo.\nLeia também o relatório completo da Oracle, publicado ontem com detalhes sobre capacidade."
+    text = (
+        "A publicidade digital financia o jornalismo.\n"
+        "Leia também o relatório completo da Oracle, publicado ontem com detalhes sobre capacidade."
+    )
     assert clean(text).text == text

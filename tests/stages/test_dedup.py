@@ -14,11 +14,17 @@ SITEMAPS = SHARED / "corpus" / "sitemaps"
 
 
 def test_canonical_urls_collapse_variants():
-    variants = ["https://Olhardigital.com.br:443/2025/06/07/pro/x/?utm_source=rss&utm_medium=feed#comments",
-                "https://olhardigital.com.br/2025/06/07/pro/x/?fbclid=abc", "https://olhardigital.com.br/2025/06/07/pro/x/amp/"]
+    variants = [
+        "https://Olhardigital.com.br:443/2025/06/07/pro/x/?utm_source=rss&utm_medium=feed#comments",
+        "https://olhardigital.com.br/2025/06/07/pro/x/?fbclid=abc",
+        "https://olhardigital.com.br/2025/06/07/pro/x/amp/",
+    ]
     assert {canonical_url(v) for v in variants} == {"https://olhardigital.com.br/2025/06/07/pro/x/"}
     assert canonical_url("https://a.test/?p=123&utm_campaign=z") == "https://a.test/?p=123"
-    assert article_key("https://a.test/x?utm_source=1", "https://www.a.test/canonical/") == "https://www.a.test/canonical/"
+    assert (
+        article_key("https://a.test/x?utm_source=1", "https://www.a.test/canonical/")
+        == "https://www.a.test/canonical/"
+    )
     assert article_key("https://a.test/x", "https://aggregator.test/x") == "https://a.test/x"
 
 

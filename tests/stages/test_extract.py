@@ -23,7 +23,8 @@ def test_extract_uses_json_ld_then_hints_then_url_date():
     extracted = extract(page, item.url)
     assert extracted.title == item.story.title and extracted.published_at == item.story.published_at
     assert extracted.authors == ["Redação"] and extracted.page_language == item.story.language
-    bare = f"<html><body><article><h1>T</h1>{''.join(f'<p>{p}</p>' for p in item.story.text.split(chr(10)))}</article></body></html>"
+    paragraphs = "".join(f"<p>{p}</p>" for p in item.story.text.split("\n"))
+    bare = f"<html><body><article><h1>T</h1>{paragraphs}</article></body></html>"
     hinted = datetime(2024, 1, 2, 9, 30, tzinfo=timezone.utc)
     assert extract(bare, item.url, Hints("Feed title", hinted)).published_at == hinted
     assert extract(bare, item.url).published_at == datetime(2024, 1, 2, tzinfo=timezone.utc)
@@ -32,16 +33,24 @@ def test_extract_uses_json_ld_then_hints_then_url_date():
 
 def test_title_entities_and_site_suffix_and_nfc_text():
     json_ld = '{"@type": "NewsArticle", "headline": "Nvidia&#8217;s &quot;AI factory&quot; - The Wire"}'
-    body = "".join(f"<p>Paragraph {i} about the new cluster, written with cafe\u0301 in decomposed form.</p>" for i in range(8))
-    page = (f'<html><head><script type="application/ld+json">{json_ld}</script>'
-            f'<meta property="og:site_name" content="The Wire"></head><body><article>{body}</article></body></html>')
+    body = "".join(
+        f"<p>Paragraph {i} about the new cluster, written with cafe\u0301 in decomposed form.</p>"
+        for i in range(8)
+    )
+    page = (
+        f'<html><head><script type="application/ld+json">{json_ld}</script>'
+        '<meta property="og:site_name" content="The '
+        f'Wire"></head><body><article>{body}</article></body></html>'
+    )
     extracted = extract(page, "https://example.com/a")
-    assert extracted.title == "Nvidia’s \"AI factory\""
+    assert extracted.title == 'Nvidia’s "AI factory"'
     assert "café" in extracted.text and "e\u0301" not in extracted.text
 
 
 def test_a_dateline_of_the_same_day_gives_the_time_a_sidebar_date_does_not():
-    body = "".join(f"<p>Paragraph {i} of the article, long enough to be the main text of the page.</p>" for i in range(8))
+    body = "".join(
+        f"<p>Paragraph {i} of the article, long enough to be the main text of the page.</p>" for i in range(8)
+    )
     dateline = '<div class="post-meta">Por Ana | 13 de junho de 2024, às 09h30</div>'
     sidebar = '<aside><span class="date">2 de maio de 2019</span></aside>'
     url = "https://olhardigital.com.br/2024/06/13/pro/x/"
