@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -119,6 +121,25 @@ class FixtureServer:
     def __init__(self, port: int, log: Path) -> None:
         self.port = port
         self.log = log
+
+    @contextmanager
+    def gate(self, host: str, after: int) -> Iterator[Callable[[], None]]:
+        """Serve `host`'s first `after` HTML pages, hold the next ones; yields a wait() that returns
+        once a page is held (the crawl is then stopped at a known point). Leaving opens the gate."""
+        gates = self.log.parent / "gates"
+        (gates / f"{host}.held").unlink(missing_ok=True)
+        (gates / host).write_text(str(after))
+
+        def wait(timeout: float = 120) -> None:
+            deadline = time.monotonic() + timeout
+            while not (gates / f"{host}.held").exists():
+                assert time.monotonic() < deadline, f"no page of {host} reached the gate in {timeout} s"
+                time.sleep(0.02)
+
+        try:
+            yield wait
+        finally:
+            (gates / host).unlink(missing_ok=True)
 
     def requests(self, host: str | None = None) -> list[dict]:
         import json

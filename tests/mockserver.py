@@ -1,6 +1,7 @@
 """The crawl tests' fixture server, run as a subprocess: `python -m tests.mockserver LOG`.
 
-Serves every fixture site on 127.0.0.1 (port 0), prints the port, logs each request as JSON.
+Serves every fixture site on 127.0.0.1 (port 0), prints the port, logs each request as JSON;
+gates (crawler/devsite/siteserver.py) live in a `gates` folder beside the log.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from tests.sites import all_sites
 
 
 def main() -> None:
-    server = SiteServer(all_sites(), log_path=Path(sys.argv[1]))
+    log = Path(sys.argv[1])
+    (log.parent / "gates").mkdir(exist_ok=True)
+    server = SiteServer(all_sites(), log_path=log, gate_dir=log.parent / "gates")
     print(server.server_address[1], flush=True)
     server.serve_forever()
 

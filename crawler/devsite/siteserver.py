@@ -1,8 +1,9 @@
 """A loopback HTTP server for rendered sites: the offline demo and the crawl tests' fixture server.
 
 Routes by Host header (several outlets on one port), answers conditional GETs from ETag and
-Last-Modified, can play a sequence of responses for one path (503 then 200), and keeps a
-request log so tests can assert what was downloaded.
+Last-Modified, can play a sequence of responses for one path (503 then 200), keeps a
+request log so tests can assert what was downloaded, and can hold a host's pages at a gate so
+a test stops a crawl at a known point whatever the machine's speed (`gate_dir`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import json
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,13 +44,21 @@ class SiteServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, sites: dict[str, dict[str, Resource]], log_path: Path | None = None, port: int = 0
+        self,
+        sites: dict[str, dict[str, Resource]],
+        log_path: Path | None = None,
+        port: int = 0,
+        gate_dir: Path | None = None,
     ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.sites = sites
         self.log_path = log_path
         self.hits: dict[tuple[str, str], int] = {}
         self.lock = threading.Lock()
+        # A file <gate_dir>/<host> holding N: that host's first N HTML pages are served, later
+        # ones wait until the file is removed (and <host>.held says that one is waiting).
+        self.gate_dir = gate_dir
+        self.gate_passed: dict[tuple[str, int, int], int] = {}
 
     @property
     def url(self) -> str:
@@ -68,6 +78,26 @@ class SiteServer(ThreadingHTTPServer):
             self.hits[(host, path)] = count + 1
         sequence = [resource, *resource.then]
         return sequence[min(count, len(sequence) - 1)]
+
+    def wait_at_gate(self, host: str, timeout: float = 120) -> None:
+        if self.gate_dir is None:
+            return
+        gate = self.gate_dir / host
+        try:
+            stat = gate.stat()
+            allowed = int(gate.read_text())
+        except (OSError, ValueError):
+            return  # no gate: serve
+        with self.lock:
+            key = (host, stat.st_ino, stat.st_mtime_ns)  # a gate set anew counts from zero
+            passed = self.gate_passed.get(key, 0)
+            self.gate_passed[key] = passed + 1
+        if passed < allowed:
+            return
+        (self.gate_dir / f"{host}.held").touch()
+        deadline = time.monotonic() + timeout
+        while gate.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def handle_error(self, request, client_address) -> None:
         # A crawler that drops a download on purpose (too large) resets the connection: not an error.
@@ -109,6 +139,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, resource: Resource | None) -> int:
         if resource is None:
             return self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html", {})
+        if resource.content_type.startswith("text/html"):
+            self.server.wait_at_gate((self.headers.get("Host") or "").split(":")[0].lower())
         headers = dict(resource.headers)
         if resource.validators and resource.status == 200:
             headers.setdefault("ETag", resource.etag)

@@ -24,6 +24,11 @@ from ..tcpproxy import TcpProxy
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# One page in flight and every item written at once: a crawl held at the fixture server's gate
+# after N pages has stored exactly N articles, whatever the machine's speed.
+STOPPABLE = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "NEWSARCHIVE_BATCH_SIZE=1"]
+
+
 def bulk_urls() -> list[str]:
     return [f"https://bulk.test{path}" for path in all_sites()["bulk.test"] if "/pro/" in path]
 
@@ -41,6 +46,14 @@ def _wait_for_articles(db_path: Path, count: int, process: subprocess.Popen, tim
                 pass  # schema not created yet
         time.sleep(0.2)
     raise AssertionError(f"the crawl stored fewer than {count} articles in {timeout} s")
+
+
+def _read_until(process: subprocess.Popen, text: str) -> None:
+    """Read the process's stderr until a line contains `text` (or the process ends)."""
+    for line in process.stderr:  # type: ignore[union-attr]
+        if text in line:
+            return
+    raise AssertionError(f"the process ended without saying {text!r}")
 
 
 def _through_proxy(url: str, proxy: TcpProxy) -> str:
@@ -106,29 +119,23 @@ def test_crawl_killed_with_sigkill_loses_nothing_and_the_rerun_fetches_only_what
 ):
     db_path = tmp_path / "archive.db"
     db_url = f"sqlite:///{db_path}"
-    slow = [
-        "-s",
-        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-        "-s",
-        "DOWNLOAD_DELAY=0.15",
-        "-s",
-        "NEWSARCHIVE_BATCH_SIZE=5",
-    ]
-    command = crawl_command(fixture_server, db_url, "--outlets", str(registry), "--outlet", "bulk") + slow
+    command = crawl_command(fixture_server, db_url, "--outlets", str(registry), "--outlet", "bulk") + STOPPABLE
     before_log = len(fixture_server.requests("bulk.test"))
-    crawl = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    try:
-        _wait_for_articles(db_path, 10, crawl)
-    finally:
-        os.killpg(crawl.pid, signal.SIGKILL)  # the crawler and its extraction workers, no warning
-        crawl.wait()
+    with fixture_server.gate("bulk.test", after=10) as held:
+        crawl = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        try:
+            held()
+            _wait_for_articles(db_path, 10, crawl)
+        finally:
+            os.killpg(crawl.pid, signal.SIGKILL)  # the crawler and its extraction workers, no warning
+            crawl.wait()
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         kept = {url for (url,) in conn.execute("SELECT url FROM articles")}
         assert conn.execute("SELECT status FROM crawl_run_outlets").fetchall() == [("running",)]
-    assert 10 <= len(kept) < BULK_ARTICLES
+    assert len(kept) == 10
     fetched_before = {r["path"] for r in fixture_server.requests("bulk.test")[before_log:]}
     rerun_from = len(fixture_server.requests("bulk.test"))
     again = subprocess.run(
@@ -166,36 +173,33 @@ def test_resume_continues_a_stopped_backfill(fixture_server, registry, tmp_path,
     db_path, jobs = tmp_path / "archive.db", tmp_path / "jobs"
     db_url = f"sqlite:///{db_path}"
     args = ["--outlets", str(registry), "--outlet", "bulk", "--resume", str(jobs)]
-    slow = [
-        "-s",
-        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-        "-s",
-        "DOWNLOAD_DELAY=0.15",
-        "-s",
-        "NEWSARCHIVE_BATCH_SIZE=5",
-    ]
-    crawl = subprocess.Popen(
-        crawl_command(fixture_server, db_url, *args) + slow,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        _wait_for_articles(db_path, 10, crawl)
-    finally:
-        if stop == "SIGTERM":
-            crawl.send_signal(signal.SIGTERM)
-            _, stderr = crawl.communicate(timeout=120)
-        else:
-            os.killpg(crawl.pid, signal.SIGKILL)
-            crawl.wait()
+    # At most 8 requests wait in the downloader: a clean stop finishes those, and no more.
+    in_flight = ["-s", "CONCURRENT_REQUESTS=8", "--verbose"]
+    with fixture_server.gate("bulk.test", after=10) as held:
+        crawl = subprocess.Popen(
+            crawl_command(fixture_server, db_url, *args) + STOPPABLE + in_flight,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            held()
+            _wait_for_articles(db_path, 10, crawl)
+        finally:
+            if stop == "SIGTERM":
+                crawl.send_signal(signal.SIGTERM)
+                # The gate opens only once Scrapy has taken the signal: it then schedules nothing new.
+                _read_until(crawl, "Received SIGTERM")
+            else:
+                os.killpg(crawl.pid, signal.SIGKILL)
+    _, stderr = crawl.communicate(timeout=120)
     if stop == "SIGTERM":
         assert crawl.returncode == 0, stderr[-2000:]
         assert (jobs / "bulk" / "requests.queue").is_dir()
     with sqlite3.connect(db_path) as conn:
         kept = {url for (url,) in conn.execute("SELECT url FROM articles")}
-    assert len(kept) < BULK_ARTICLES
+    assert 10 <= len(kept) <= 18
     rerun_from = len(fixture_server.requests("bulk.test"))
     again = subprocess.run(
         crawl_command(fixture_server, db_url, *args), capture_output=True, text=True, timeout=300
@@ -218,28 +222,22 @@ def test_database_that_disappears_mid_crawl(fixture_server, registry, pg_schema,
     proxy = TcpProxy(make_url(pg_schema).port or 5432).start()
     via_proxy = _through_proxy(pg_schema, proxy)
     delays = [1, 2, 4, 8] if outage == "brief" else [0.5, 0.5]
-    slow = [
-        "-s",
-        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-        "-s",
-        "DOWNLOAD_DELAY=0.15",
-        "-s",
-        "NEWSARCHIVE_BATCH_SIZE=5",
-        "-s",
-        f"NEWSARCHIVE_DB_RETRY_DELAYS={json.dumps(delays)}",
-    ]
-    crawl = subprocess.Popen(
-        crawl_command(fixture_server, via_proxy, "--outlets", str(registry), "--outlet", "bulk") + slow,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    retries = ["-s", f"NEWSARCHIVE_DB_RETRY_DELAYS={json.dumps(delays)}"]
+    crawl_args = ["--outlets", str(registry), "--outlet", "bulk"]
     try:
-        _wait_for_pg_articles(pg_schema, 10, crawl)
-        proxy.cut()
+        with fixture_server.gate("bulk.test", after=10) as held:
+            crawl = subprocess.Popen(
+                crawl_command(fixture_server, via_proxy, *crawl_args) + STOPPABLE + retries,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            held()
+            _wait_for_pg_articles(pg_schema, 10, crawl)
+            proxy.cut()  # then the gate opens: the 50 pages left are written while the database is away
         committed = set(_pg_articles(pg_schema))
         if outage == "brief":
-            time.sleep(1.5)
+            time.sleep(1.5)  # the outage lasts this long; the retries (1 + 2 + 4 + 8 s) outlast it
             proxy.start()
         stdout, stderr = crawl.communicate(timeout=240)
     finally:
