@@ -119,7 +119,8 @@ def test_crawl_killed_with_sigkill_loses_nothing_and_the_rerun_fetches_only_what
 ):
     db_path = tmp_path / "archive.db"
     db_url = f"sqlite:///{db_path}"
-    command = crawl_command(fixture_server, db_url, "--outlets", str(registry), "--outlet", "bulk") + STOPPABLE
+    args = ["--outlets", str(registry), "--outlet", "bulk"]
+    command = crawl_command(fixture_server, db_url, *args) + STOPPABLE
     before_log = len(fixture_server.requests("bulk.test"))
     with fixture_server.gate("bulk.test", after=10) as held:
         crawl = subprocess.Popen(
