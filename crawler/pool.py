@@ -39,7 +39,7 @@ class ExtractionPool:
     async def process(self, page: Page, options: Options) -> Processed:
         """`process_page` in a worker. A worker that dies is replaced and the page tried once
         more; the pages of the other workers go on either way."""
-        for attempt in (1, 2):
+        for _attempt in (1, 2):
             executor = self._executor
             try:
                 return await asyncio.wrap_future(executor.submit(process_page, page, options))
@@ -48,9 +48,7 @@ class ExtractionPool:
                     logger.warning("an extraction worker died (at %s); starting a new pool", page.url)
                     executor.shutdown(wait=False, cancel_futures=True)
                     self._executor = _executor(self.workers)
-                if attempt == 2:
-                    raise WorkerDied(f"the extraction worker died twice on {page.url}") from None
-        raise AssertionError("unreachable")
+        raise WorkerDied(f"the extraction worker died twice on {page.url}")
 
     def map(self, pages: Iterable[Page], options: Iterable[Options]) -> Iterator[Processed]:
         """`process_page` over many pages, in order (reextract)."""

@@ -8,7 +8,7 @@ migrations only, because they differ per backend.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     JSON,
@@ -122,13 +122,31 @@ class Article(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
+class RunStatus:
+    """`crawl_runs.status`."""
+
+    RUNNING: Final = "running"  # still running, or killed
+    FINISHED: Final = "finished"  # every outlet ran to its end (some may have been unreachable)
+    INTERRUPTED: Final = "interrupted"  # stopped early: a signal, or the database went away
+
+
+class OutletStatus:
+    """`crawl_run_outlets.status`."""
+
+    RUNNING: Final = "running"  # still running, or killed
+    OK: Final = "ok"
+    UNREACHABLE: Final = "unreachable"  # nothing answered: every connection failed
+    INTERRUPTED: Final = "interrupted"  # stopped early: a signal, or the database went away
+    BUSY: Final = "busy"  # another crawl holds the outlet's lock (never stored: reported only)
+
+
 class CrawlRun(Base):
     __tablename__ = "crawl_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.RUNNING)
     outlets: Mapped[str] = mapped_column(Text, default="")
     pages: Mapped[int] = mapped_column(Integer, default=0)
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
@@ -146,7 +164,7 @@ class CrawlRunOutlet(Base):
 
     run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"), primary_key=True)
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id", ondelete="CASCADE"), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default=OutletStatus.RUNNING)
     pages: Mapped[int] = mapped_column(Integer, default=0)
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)

@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.orm import Session, aliased
 
-from .models import Article, CrawlRun, CrawlRunOutlet, Outlet, UrlState
+from .models import Article, CrawlRun, CrawlRunOutlet, Outlet, OutletStatus, UrlState
 from .search_query import SearchQuery, parse, to_fts5
 
 # PostgreSQL text-search configurations a query is stemmed with; 'simple' covers unknown languages.
@@ -315,7 +315,7 @@ def last_crawl_completed(session: Session, outlet_id: int) -> bool:
         .order_by(CrawlRunOutlet.run_id.desc())
         .limit(1)
     )
-    return status in (None, "ok", "unreachable")
+    return status in (None, OutletStatus.OK, OutletStatus.UNREACHABLE)
 
 
 def known_urls(session: Session, outlet_id: int) -> dict[str, KnownUrl]:

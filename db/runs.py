@@ -17,28 +17,9 @@ from typing import Any, Final
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from .models import Article, CrawlRun, CrawlRunOutlet, Outlet, utcnow
+from .models import Article, CrawlRun, CrawlRunOutlet, Outlet, OutletStatus, RunStatus, utcnow
 from .session import session_factory
 from .store import insert_statement
-
-
-class RunStatus:
-    """`crawl_runs.status`."""
-
-    RUNNING: Final = "running"  # still running, or killed
-    FINISHED: Final = "finished"  # every outlet ran to its end (some may have been unreachable)
-    INTERRUPTED: Final = "interrupted"  # stopped early: a signal, or the database went away
-
-
-class OutletStatus:
-    """`crawl_run_outlets.status`."""
-
-    RUNNING: Final = "running"  # still running, or killed
-    OK: Final = "ok"
-    UNREACHABLE: Final = "unreachable"  # nothing answered: every connection failed
-    INTERRUPTED: Final = "interrupted"  # stopped early: a signal, or the database went away
-    BUSY: Final = "busy"  # another crawl holds the outlet's lock (never stored: reported only)
-
 
 # The stats behind each counter of a run while it runs (the live table). When an outlet's part
 # finishes, the archive's counts (ARCHIVED) are read back from the archive instead.

@@ -20,7 +20,8 @@ from sqlalchemy.exc import DBAPIError
 
 from db import locks
 from db.migrate import ensure_schema
-from db.runs import CrawlRunLedger, OutletStatus
+from db.models import OutletStatus
+from db.runs import CrawlRunLedger
 from db.session import first_line, session_factory, shared_engine
 from db.store import upsert_outlets
 

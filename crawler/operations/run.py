@@ -18,7 +18,8 @@ from crawler.config import load_settings
 from crawler.spiders.news import NewsSpider
 from db import locks
 from db.migrate import open_database
-from db.runs import CrawlRunLedger, OutletResult, OutletStatus
+from db.models import OutletStatus
+from db.runs import CrawlRunLedger, OutletResult
 from db.session import ArchiveError, first_line, redact
 
 Progress = Callable[[list[OutletResult]], None]
