@@ -12,11 +12,19 @@ class Outcome:
     OFF_TOPIC: Final = "off_topic"  # stored, not about AI infrastructure
     NOT_ARTICLE: Final = "not_article"  # a feed, sitemap or listing; or a page without article text
     ERROR: Final = "error"  # could not be fetched or read (HTTP error, timeout, unreadable source)
-    TOO_LARGE: Final = "too_large"  # over DOWNLOAD_MAXSIZE: never downloaded
+    TOO_LARGE: Final = "too_large"  # over DOWNLOAD_MAXSIZE, or over a worker's memory to extract
+    TOO_SLOW: Final = "too_slow"  # took longer than NEWSARCHIVE_EXTRACT_TIMEOUT to extract
     DISALLOWED: Final = "disallowed"  # robots.txt forbids it: never requested
 
 
 # Outcomes after which an unchanged URL is never fetched again.
 SETTLED: Final = frozenset(
-    {Outcome.ARTICLE, Outcome.OFF_TOPIC, Outcome.NOT_ARTICLE, Outcome.TOO_LARGE, Outcome.DISALLOWED}
+    {
+        Outcome.ARTICLE,
+        Outcome.OFF_TOPIC,
+        Outcome.NOT_ARTICLE,
+        Outcome.TOO_LARGE,
+        Outcome.TOO_SLOW,
+        Outcome.DISALLOWED,
+    }
 )

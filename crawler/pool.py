@@ -4,6 +4,11 @@ Extraction is CPU-bound (~37 pages/s per core), so it runs in worker processes a
 keeps downloading. One pool serves the whole process, sized by NEWSARCHIVE_EXTRACT_WORKERS: a
 crawl of eleven outlets starts no more workers than a crawl of one. It is created by its first
 user and shut down when its last user releases it (the pipelines, when their engines stop).
+
+A hostile page costs only itself: a page that takes longer than the time limit is given up
+(`too_slow`) and the pool's workers are replaced; one that needs more memory than a worker may
+use is `too_large`; a worker that dies is replaced and its page tried once more. Workers die
+with their parent, even one killed with SIGKILL.
 """
 
 from __future__ import annotations
@@ -13,12 +18,15 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import sys
-from collections.abc import Iterable, Iterator
+import weakref
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from crawler.outcomes import Outcome
 from crawler.stages.process import Options, Page, Processed, process_page
 
 logger = logging.getLogger(__name__)
@@ -27,64 +35,114 @@ logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 
 
-class WorkerDied(RuntimeError):
-    """A page killed its extraction worker twice (a crash or the kernel's OOM killer)."""
+class TooSlow(Exception):
+    """Raised in a worker when its page's time is up."""
 
 
 class ExtractionPool:
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, timeout: float = 0, max_memory: int = 0) -> None:
         self.workers = workers
-        self._executor = _executor(workers)
+        self.timeout = timeout  # seconds a page may take (0: no limit)
+        self.max_memory = max_memory  # bytes of address space a worker may use (0: no limit)
+        self._executor = self._start()
+        # One page per worker in flight, so a page's time runs from when a worker takes it.
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _start(self) -> ProcessPoolExecutor:
+        # spawn, not fork: forking a process that runs the reactor and database pools is unsafe.
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(os.getpid(), self.max_memory),
+        )
+
+    def _replace(self, broken: ProcessPoolExecutor, why: str) -> None:
+        if broken is not self._executor:
+            return  # another page's failure replaced it already
+        logger.warning("%s; starting new extraction workers", why)
+        workers = list(getattr(broken, "_processes", {}).values())
+        # Not cancelled: the pages waiting in the broken pool fail with BrokenProcessPool and are
+        # tried again in the new one.
+        broken.shutdown(wait=False)
+        for worker in workers:  # a worker stuck in C code never returns by itself
+            worker.kill()
+        self._executor = self._start()
 
     async def process(self, page: Page, options: Options) -> Processed:
-        """`process_page` in a worker. A worker that dies is replaced and the page tried once
-        more; the pages of the other workers go on either way."""
+        """`process_page` in a worker, within the time limit and the memory cap. A worker that
+        dies is replaced and the page tried once more; the other pages go on either way."""
+        loop = asyncio.get_running_loop()
+        slots = self._slots.setdefault(loop, asyncio.Semaphore(self.workers))
         for _attempt in (1, 2):
             executor = self._executor
             try:
-                return await asyncio.wrap_future(executor.submit(process_page, page, options))
+                async with slots:
+                    future = executor.submit(_within, page, options, self.timeout)
+                    # The worker's own alarm gives the page up; this is the backstop for a worker
+                    # stuck where the alarm cannot reach it.
+                    return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout * 3 or None)
             except BrokenProcessPool:
-                if executor is self._executor:  # the first to notice replaces it
-                    logger.warning("an extraction worker died (at %s); starting a new pool", page.url)
-                    executor.shutdown(wait=False, cancel_futures=True)
-                    self._executor = _executor(self.workers)
-        raise WorkerDied(f"the extraction worker died twice on {page.url}")
+                self._replace(executor, f"an extraction worker died (at {page.url})")
+            except TimeoutError:
+                self._replace(executor, f"{page.url} took over {self.timeout * 3:g} s to extract")
+                return Processed(Outcome.TOO_SLOW, message=f"extraction took over {self.timeout:g} s")
+            except MemoryError:
+                return Processed(Outcome.TOO_LARGE, message="extraction needed more memory than a worker has")
+        return Processed(Outcome.ERROR, message="the extraction worker died twice on this page")
 
-    def map(self, pages: Iterable[Page], options: Iterable[Options]) -> Iterator[Processed]:
-        """`process_page` over many pages, in order (reextract)."""
-        return self._executor.map(process_page, pages, options, chunksize=8)
+    def process_all(self, pages: Iterable[tuple[Page, Options]]) -> list[Processed]:
+        """`process` over many pages at once, in order, for callers outside an event loop (reextract)."""
+
+        async def every() -> list[Processed]:
+            return list(await asyncio.gather(*(self.process(page, options) for page, options in pages)))
+
+        return asyncio.run(every())
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _executor(workers: int) -> ProcessPoolExecutor:
-    # spawn, not fork: forking a process that runs the reactor and database pools is unsafe.
-    return ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_die_with_parent,
-        initargs=(os.getpid(),),
-    )
+def _within(page: Page, options: Options, seconds: float) -> Processed:
+    """In the worker: `process_page`, given up when `seconds` have passed (SIGALRM)."""
+    if not seconds:
+        return process_page(page, options)
+    signal.signal(signal.SIGALRM, _time_is_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return process_page(page, options)
+    except TooSlow:
+        return Processed(Outcome.TOO_SLOW, message=f"extraction took over {seconds:g} s")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _die_with_parent(parent: int) -> None:
-    """A worker never outlives its crawl, even one killed with SIGKILL."""
+def _time_is_up(signum: int, frame: object) -> None:
+    raise TooSlow
+
+
+def _start_worker(parent: int, max_memory: int) -> None:
+    """A worker never outlives its crawl, even one killed with SIGKILL; a page that would take all
+    the machine's memory fails in the worker with MemoryError instead."""
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
+    if max_memory:
+        resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
 
 
 _shared: ExtractionPool | None = None
 _users = 0
 
 
-def acquire(workers: int = 0) -> ExtractionPool:
-    """The process's pool (`workers` 0: one per core), created on first use."""
+def acquire(workers: int = 0, timeout: float = 0, max_memory: int = 0) -> ExtractionPool:
+    """The process's pool (`workers` 0: one per core), created on first use with these limits."""
     global _shared, _users
     if _shared is None:
-        _shared = ExtractionPool(workers or os.cpu_count() or 1)
+        _shared = ExtractionPool(workers or os.cpu_count() or 1, timeout, max_memory)
     _users += 1
     return _shared
 

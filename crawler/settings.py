@@ -25,6 +25,8 @@ NEWSARCHIVE_MAX_PAGES = 0
 NEWSARCHIVE_LISTING_MAX_PAGES = 5
 # Sitemap index depth followed (index -> index -> urlset).
 NEWSARCHIVE_SITEMAP_MAX_DEPTH = 3
+# Largest sitemap downloaded (bytes, uncompressed): the sitemap protocol's own limit.
+NEWSARCHIVE_SITEMAP_MAXSIZE = 50 * 1024**2
 
 # --- processing ---
 # An article is relevant when its topic score reaches this (0..1).
@@ -35,6 +37,10 @@ NEWSARCHIVE_MIN_WORDS = 40
 NEWSARCHIVE_FAST_EXTRACTION = False
 # Worker processes of the one extraction pool per process, shared by all outlets (0: one per core).
 NEWSARCHIVE_EXTRACT_WORKERS = 0
+# Seconds one page may take to extract; a slower one is recorded as too_slow (0: no limit).
+NEWSARCHIVE_EXTRACT_TIMEOUT = 20.0
+# Address space an extraction worker may use (bytes); a page needing more is too_large (0: no cap).
+NEWSARCHIVE_EXTRACT_MAX_MEMORY = 2 * 1024**3
 # Pages written per database transaction: small, so a killed crawl loses little.
 NEWSARCHIVE_BATCH_SIZE = 25
 # Seconds to wait before each new attempt when the database is unreachable; then the crawl stops.
@@ -109,6 +115,8 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Pages larger than this are not downloaded (recorded as too_large).
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+# Longer links are dropped (Scrapy's UrlLengthMiddleware): the archive's URL columns hold 2,048.
+URLLENGTH_LIMIT = 2048
 # Log a warning for responses larger than this.
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 # Redirect hops followed before giving up.

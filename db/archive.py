@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from crawler.stages.dedup import Features, features
 
 from .dedup import DedupConfig, lock_writers, resolve
+from .fit import fit_page, fit_state
 from .models import Article
 from .store import insert_articles, record_urls
 
@@ -55,6 +56,8 @@ def store_batch(
     (rare: a changed article), then dedup over the new and changed ones."""
     lock_writers(session)
     counts: Counter = Counter()
+    results = [_fitted(result) for result in results]
+    outcomes = [fit_state(state) for state in outcomes]
     records = {r.record["canonical_url"]: (r.record, r.features) for r in results if r.record is not None}
     ids = insert_articles(session, [record for record, _ in records.values()])
     new = set(ids.values())
@@ -83,6 +86,11 @@ def store_batch(
             result.state["article_id"] = ids[result.record["canonical_url"]]
     record_urls(session, _last_per_url([*outcomes, *(r.state for r in results)]))
     return counts
+
+
+def _fitted(result: PageResult) -> PageResult:
+    record, state = fit_page(result.record, result.state)
+    return PageResult(state, record, result.features if record is not None else None)
 
 
 def _refresh(session: Session, record: dict[str, Any]) -> tuple[int, bool]:

@@ -24,11 +24,12 @@ from .store import insert_statement
 # The stats behind each counter of a run while it runs (the live table). When an outlet's part
 # finishes, the archive's counts (ARCHIVED) are read back from the archive instead.
 COUNTERS: Final = {
-    "pages": "fetch/article_pages",
-    "articles_new": "archive/inserted",
-    "duplicates": "archive/duplicate",
-    "off_topic": "archive/off_topic",
-    "errors": "fetch/error",
+    "pages": ("fetch/article_pages",),
+    "articles_new": ("archive/inserted",),
+    "duplicates": ("archive/duplicate",),
+    "off_topic": ("archive/off_topic",),
+    # fetches that failed, sources too large, pages whose extraction failed or could not be stored
+    "errors": ("fetch/error", "fetch/source_too_large", "extract/error", "archive/rejected"),
 }
 ARCHIVED: Final = ("articles_new", "duplicates", "off_topic")
 
@@ -46,7 +47,7 @@ class OutletResult:
 
     @classmethod
     def from_stats(cls, slug: str, stats: Mapping[str, Any]) -> OutletResult:
-        counts = {column: int(stats.get(key, 0)) for column, key in COUNTERS.items()}
+        counts = _counters(stats)
         return cls(
             slug,
             counts["pages"],
@@ -82,9 +83,7 @@ class CrawlRunLedger:
         self, outlet_id: int, status: str, message: str | None, stats: Mapping[str, Any]
     ) -> None:
         """Record the outlet's part: its status, its counters, and its stats added to the run's."""
-        counters = {
-            column: int(stats.get(key, 0)) for column, key in COUNTERS.items() if column not in ARCHIVED
-        }
+        counters = {column: value for column, value in _counters(stats).items() if column not in ARCHIVED}
         with session_factory(self.engine, write=True).begin() as session:
             run = session.get(CrawlRun, self.run_id, with_for_update=True)
             assert run is not None
@@ -160,3 +159,7 @@ def _add_counters(total: Mapping[str, Any], stats: Mapping[str, Any]) -> dict[st
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             merged[key] = merged.get(key, 0) + value
     return merged
+
+
+def _counters(stats: Mapping[str, Any]) -> dict[str, int]:
+    return {column: sum(int(stats.get(key, 0)) for key in keys) for column, keys in COUNTERS.items()}

@@ -410,6 +410,104 @@ def bulk_site(sites: dict[str, dict[str, Resource]]) -> list[str]:
     return urls
 
 
+HOSTILE = "https://hostile.test"
+HOSTILE_GOOD = 24
+
+
+def _hostile_pages() -> dict[str, tuple[str, dict[str, str]]]:
+    """Each hostile case: (a story page altered the way real pages and servers break, its headers)."""
+    headline = '"headline": "'
+    tiny = "".join(f"<p>{n}</p>" for n in range(120_000))  # ~1.2 MB of tiny paragraphs: minutes to extract
+    cases: dict[str, tuple[str, dict[str, str]]] = {}
+    for number, (name, alter, headers) in enumerate(
+        [
+            ("nul-headline", lambda page: page.replace(headline, headline + "Nul \\u0000 "), {}),
+            ("lone-surrogate", lambda page: page.replace(headline, headline + "Lone \\ud800 "), {}),
+            (
+                "long-site-name",
+                lambda page: page.replace("Hostile News", "S" * 300),  # og:site_name, JSON-LD, title
+                {},
+            ),
+            (
+                "long-image",
+                lambda page: page.replace(
+                    "</head>", f'<meta property="og:image" content="{HOSTILE}/{"i" * 3000}.jpg"></head>'
+                ),
+                {},
+            ),
+            (
+                "long-canonical",
+                lambda page: page.replace(
+                    '<link rel="canonical" href="',
+                    f'<link rel="canonical" href="{HOSTILE}/{"c" * 3000}/" data-was="',
+                ),
+                {},
+            ),
+            (
+                "long-validators",
+                lambda page: page,
+                {"ETag": '"' + "e" * 600 + '"', "Last-Modified": "L" * 100},
+            ),
+            ("huge-title", lambda page: page.replace(headline, headline + "T" * 200_000), {}),
+            ("slow", lambda page: page.replace("</article>", f"<div>{tiny}</div></article>"), {}),
+        ]
+    ):
+        _, page = _story_page(9200 + number, hostile_url(name), site="Hostile News")
+        cases[name] = (alter(page), headers)
+    return cases
+
+
+def hostile_url(name: str) -> str:
+    return f"{HOSTILE}/2025/06/02/pro/{name}/"
+
+
+def hostile_site(sites: dict[str, dict[str, Resource]]) -> None:
+    """24 ordinary articles and, among them, one page per hostile case (issue: nothing lost)."""
+    feed = []
+    hostile = iter(_hostile_pages().items())
+    for n in range(HOSTILE_GOOD):
+        item, page = _story_page(
+            9100 + n, f"{HOSTILE}/2025/06/{1 + n % 28:02d}/pro/good-{n}/", site="Hostile News"
+        )
+        feed.append(item)
+        add(sites, item.url, Resource(page.encode(), HTML))
+        if n % 3 == 1 and (case := next(hostile, None)):  # spread over the write batches
+            name, (body, headers) = case
+            feed.append(sitegen.SiteArticle(article(9300 + n), hostile_url(name)))
+            add(sites, hostile_url(name), Resource(body.encode(), HTML, headers=headers))
+    add(
+        sites,
+        f"{HOSTILE}/feed/",
+        Resource(sitegen.rss_feed("Hostile News", f"{HOSTILE}/", feed).encode(), RSS),
+    )
+
+
+BIG = "https://bigsitemap.test"
+BIG_URLS = 50_000
+
+
+def big_sitemap_site(sites: dict[str, dict[str, Resource]]) -> None:
+    """A valid news sitemap at the protocol's limit of 50,000 URLs (16 MB: over DOWNLOAD_MAXSIZE)."""
+    item, page = _story_page(9400, f"{BIG}/2025/06/01/pro/story-0/", site="Big Sitemap")
+    resource = Resource(page.encode(), HTML)
+    entries = []
+    for n in range(BIG_URLS):
+        url = f"{BIG}/2025/06/01/pro/story-{n}/"
+        sites.setdefault("bigsitemap.test", {})[path_of(url)] = resource
+        entries.append(
+            f"<url><loc>{url}</loc><news:news><news:publication><news:name>Big Sitemap</news:name>"
+            "<news:language>pt</news:language></news:publication>"
+            "<news:publication_date>2025-06-01T10:00:00+00:00</news:publication_date>"
+            f"<news:title>Notícia {n}: acordo de capacidade de computação para um novo data center de IA"
+            "</news:title></news:news></url>"
+        )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">' + "\n".join(entries) + "</urlset>"
+    )
+    add(sites, f"{BIG}/sitemap.xml", Resource(body.encode(), XML))
+
+
 def all_sites() -> dict[str, dict[str, Resource]]:
     sites: dict[str, dict[str, Resource]] = {}
     shipped_outlet_sites(sites)
@@ -417,6 +515,8 @@ def all_sites() -> dict[str, dict[str, Resource]]:
     edge_site(sites)
     lastmod_site(sites)
     bulk_site(sites)
+    hostile_site(sites)
+    big_sitemap_site(sites)
     return sites
 
 
@@ -451,6 +551,16 @@ sitemaps = ["{LASTMOD}/sitemap.xml"]
 name = "Bulk News"
 language = "pt"
 sitemaps = ["{BULK}/sitemap_index.xml"]
+
+[outlets.hostile]
+name = "Hostile News"
+language = "pt"
+feeds = ["{HOSTILE}/feed/"]
+
+[outlets.bigsitemap]
+name = "Big Sitemap"
+language = "pt"
+sitemaps = ["{BIG}/sitemap.xml"]
 
 [outlets.unreachable]
 name = "Unreachable"

@@ -103,4 +103,4 @@ def outlet_status(stats: dict[str, Any], reason: str) -> tuple[str, str | None]:
         return OutletStatus.UNREACHABLE, stats.get("fetch/first_connection_error")
     if reason not in COMPLETE:
         return OutletStatus.INTERRUPTED, reason
-    return OutletStatus.OK, None
+    return OutletStatus.OK, stats.get("fetch/first_source_error")

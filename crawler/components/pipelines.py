@@ -77,7 +77,12 @@ class ArchivePipeline:
         recorder = self.crawler.get_extension(RunRecorder)
         assert recorder is not None, "the RunRecorder extension owns the outlet's row"
         self.outlet_id = recorder.outlet_id
-        self.pool = pool.acquire(self.workers)
+        settings = self.crawler.settings
+        self.pool = pool.acquire(
+            self.workers,
+            settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT"),
+            settings.getint("NEWSARCHIVE_EXTRACT_MAX_MEMORY"),
+        )
 
     async def process_item(self, item: Any) -> Any:
         if self.database_lost:
@@ -98,8 +103,9 @@ class ArchivePipeline:
             assert self.pool is not None
             try:
                 processed = await self.pool.process(item.page, self.options)
-            except pool.WorkerDied as exc:
-                processed = Processed(Outcome.ERROR, message=str(exc))
+            except Exception as exc:  # noqa: BLE001 - a bug in a stage costs its page, not the crawl
+                logger.exception("%s: extraction failed", item.page.url)
+                processed = Processed(Outcome.ERROR, message=f"extraction failed: {type(exc).__name__}")
             self.stats.inc_value(f"extract/{processed.outcome}")
             state = self._state(
                 item.state_url,
@@ -129,7 +135,37 @@ class ArchivePipeline:
                 try:
                     await asyncio.to_thread(self._write_retrying, results, outcomes)
                 except DBAPIError as exc:
-                    self._stop(exc, len(results))
+                    if _failure(exc) != "data":
+                        return self._stop(exc, len(results))
+                    await self._write_one_by_one(results, outcomes)
+                except (UnicodeError, ValueError):
+                    await self._write_one_by_one(results, outcomes)
+
+    async def _write_one_by_one(self, results: list[PageResult], outcomes: list[dict[str, Any]]) -> None:
+        """A batch that failed for its data, not for the database: each page alone, so a bad page
+        costs only itself (it is recorded as an error, with a short message and never its HTML)."""
+        singles: list[tuple[list[PageResult], list[dict[str, Any]]]] = [
+            ([result], []) for result in results
+        ] + [([], [outcome]) for outcome in outcomes]
+        for pages, states in singles:
+            try:
+                await asyncio.to_thread(self._write_retrying, pages, states)
+            except DBAPIError as exc:
+                if _failure(exc) != "data":
+                    return self._stop(exc, len(results))
+                await self._reject(pages, states, first_line(exc.orig))
+            except (UnicodeError, ValueError) as exc:
+                await self._reject(pages, states, f"{type(exc).__name__}: {first_line(exc)}")
+
+    async def _reject(self, pages: list[PageResult], states: list[dict[str, Any]], reason: str) -> None:
+        state = pages[0].state if pages else states[0]
+        logger.error("%s: not stored: %s", state["url"], reason[:300])
+        self.stats.inc_value("archive/rejected")
+        rejected = {**state, "outcome": Outcome.ERROR, "message": f"not stored: {reason}"[:300]}
+        try:
+            await asyncio.to_thread(self._write_retrying, [], [rejected])
+        except (DBAPIError, UnicodeError, ValueError) as exc:
+            logger.error("%s: could not record it either: %s", state["url"], first_line(exc)[:300])
 
     def _write_retrying(self, results: list[PageResult], outcomes: list[dict[str, Any]]) -> None:
         """A database that went away (restarted, failed over) gets a few chances to come back;
@@ -138,7 +174,7 @@ class ArchivePipeline:
             try:
                 return self._write(results, outcomes)
             except DBAPIError as exc:
-                if delay is None or not _connection_lost(exc):
+                if delay is None or _failure(exc) != "connection":
                     raise
                 logger.warning("database unreachable (%s); retrying in %g s", first_line(exc.orig), delay)
                 time.sleep(delay)
@@ -151,7 +187,8 @@ class ArchivePipeline:
 
     def _stop(self, exc: DBAPIError, pages: int) -> None:
         """Stop the crawl: what was committed stays; these pages are fetched again by the next run."""
-        self.database_lost = f"database unreachable: {first_line(exc.orig)}"
+        what = "disk full" if _failure(exc) == "disk_full" else "database unreachable"
+        self.database_lost = f"{what}: {first_line(exc.orig)}"
         self.stats.set_value("archive/database_lost", self.database_lost)
         logger.error(
             "%s; stopping the crawl (%d pages of the last batch not stored)", self.database_lost, pages
@@ -192,5 +229,12 @@ class ArchivePipeline:
         }
 
 
-def _connection_lost(exc: DBAPIError) -> bool:
-    return exc.connection_invalidated or isinstance(exc, OperationalError)
+def _failure(exc: DBAPIError) -> str:
+    """What failed: "disk_full", "connection" (the database went away: worth retrying), or "data"
+    (this batch's rows: worth storing page by page)."""
+    text = str(exc.orig).lower()
+    if "disk is full" in text or "no space left" in text or type(exc.orig).__name__ == "DiskFull":
+        return "disk_full"
+    if exc.connection_invalidated or isinstance(exc, OperationalError):
+        return "connection"
+    return "data"

@@ -54,7 +54,11 @@ def reextract(
         counts["without_capture"] = (
             session.scalar(select(func.count()).where(Article.warc_file.is_(None))) or 0
         )
-    extraction = pool.acquire(settings.getint("NEWSARCHIVE_EXTRACT_WORKERS"))
+    extraction = pool.acquire(
+        settings.getint("NEWSARCHIVE_EXTRACT_WORKERS"),
+        settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT"),
+        settings.getint("NEWSARCHIVE_EXTRACT_MAX_MEMORY"),
+    )
     try:
         for chunk in dedup.chunks(ids, BATCH):
             counts += _reextract_batch(engine, chunk, settings, outlets, warc_dir, extraction)
@@ -96,7 +100,7 @@ def _reextract_batch(
         if row.slug not in outlets:  # an outlet no longer in the registry: what the archive knows of it
             options = replace(options, language=row.language)
         pages[row.id] = (Page(url, body, content_type), options)
-    results = extraction.map((page for page, _ in pages.values()), (options for _, options in pages.values()))
+    results = extraction.process_all(pages.values())
     with session_factory(engine, write=True).begin() as session:
         for article_id, processed in zip(pages, results, strict=True):
             counts[_apply(session, article_id, processed)] += 1

@@ -61,6 +61,7 @@ class NewsSpider(scrapy.Spider):
         since: datetime | None = None,
         listing_max_pages: int = 5,
         sitemap_max_depth: int = 3,
+        sitemap_maxsize: int = 50 * 1024**2,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -68,6 +69,7 @@ class NewsSpider(scrapy.Spider):
         self.since = since
         self.listing_max_pages = listing_max_pages
         self.sitemap_max_depth = sitemap_max_depth
+        self.sitemap_maxsize = sitemap_maxsize
         self.allowed_domains = list(outlet.allowed_domains)
         self.scheduled: set[str] = set()
 
@@ -87,6 +89,7 @@ class NewsSpider(scrapy.Spider):
             since=parse_date(since) if isinstance(since, str) else since,
             listing_max_pages=settings.getint("NEWSARCHIVE_LISTING_MAX_PAGES"),
             sitemap_max_depth=settings.getint("NEWSARCHIVE_SITEMAP_MAX_DEPTH"),
+            sitemap_maxsize=settings.getint("NEWSARCHIVE_SITEMAP_MAXSIZE"),
             **kwargs,
         )
         spider._set_crawler(crawler)
@@ -112,6 +115,8 @@ class NewsSpider(scrapy.Spider):
     def _source_request(
         self, url: str, callback: Callable[..., Any], kind: str, **meta: Any
     ) -> scrapy.Request:
+        if kind == "sitemap":  # sitemaps have their own limit: the protocol's 50 MB uncompressed
+            meta["download_maxsize"] = self.sitemap_maxsize
         return scrapy.Request(
             url,
             callback=callback,
@@ -131,6 +136,7 @@ class NewsSpider(scrapy.Spider):
         if info.is_feed:
             yield self._outcome(response, Outcome.NOT_ARTICLE)
         else:
+            self._source_failed(response.url, "not a feed")
             yield self._outcome(response, Outcome.ERROR, "not a feed")
         for link in info.links:
             yield from self._consider(link)
@@ -145,8 +151,9 @@ class NewsSpider(scrapy.Spider):
             yield from self._source_outcome(response)
             return
         try:
-            info = discover.parse_sitemap(response.body, response.url)
+            info = discover.parse_sitemap(response.body, response.url, self.sitemap_maxsize)
         except (ValueError, OSError, EOFError) as exc:
+            self._source_failed(response.url, f"unreadable sitemap: {exc}")
             yield self._outcome(response, Outcome.ERROR, f"unreadable sitemap: {exc}")
             return
         yield self._outcome(response, Outcome.NOT_ARTICLE)
@@ -251,8 +258,8 @@ class NewsSpider(scrapy.Spider):
         stats = self.crawler.stats
         if failure.check(IgnoreRequest) and "robots.txt" in message:
             outcome = Outcome.DISALLOWED
-        elif "larger than download max size" in message:
-            outcome = Outcome.TOO_LARGE
+        elif "larger than download max size" in message or "exceeded DOWNLOAD_MAXSIZE" in message:
+            outcome = Outcome.TOO_LARGE  # a large body, a body without Content-Length, a gzip bomb
         else:
             outcome = Outcome.ERROR
             if failure.check(*CONNECTION_FAILURES):
@@ -261,6 +268,10 @@ class NewsSpider(scrapy.Spider):
                     stats.set_value("fetch/first_connection_error", f"{name}: {message}")
         stats.inc_value(f"fetch/{outcome}")
         self.logger.info("%s %s: %s", outcome, request.url, message)
+        if request.meta.get("kind", "page") != "page" and outcome != Outcome.DISALLOWED:
+            self._source_failed(request.url, f"{outcome}: {message}")
+            if outcome == Outcome.TOO_LARGE:  # a page too large is not an error; a source is
+                stats.inc_value("fetch/source_too_large")
         status = getattr(getattr(failure.value, "response", None), "status", None)
         yield UrlOutcome(
             url=request.meta.get("state_url", request.url),
@@ -269,6 +280,13 @@ class NewsSpider(scrapy.Spider):
             http_status=status,
             message=message,
         )
+
+    def _source_failed(self, url: str, message: str) -> None:
+        """A feed, sitemap or listing that gave nothing: an error in the outlet's summary."""
+        stats = self.crawler.stats
+        stats.inc_value("fetch/source_error")
+        if stats.get_value("fetch/first_source_error") is None:
+            stats.set_value("fetch/first_source_error", f"{url}: {message}"[:300])
 
     # --- helpers ---
 

@@ -96,22 +96,22 @@ class SitemapInfo:
     links: list[Link]  # page URLs
 
 
-def maybe_gunzip(body: bytes) -> bytes:
+def maybe_gunzip(body: bytes, max_bytes: int = SITEMAP_MAX_BYTES) -> bytes:
     if body[:2] != b"\x1f\x8b":
         return body
     with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
-        data = stream.read(SITEMAP_MAX_BYTES + 1)
-    if len(data) > SITEMAP_MAX_BYTES:
-        raise ValueError(f"sitemap larger than {SITEMAP_MAX_BYTES} bytes once decompressed")
+        data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"sitemap larger than {max_bytes:,} bytes once decompressed")
     return data
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 
 
-def parse_sitemap(body: bytes, url: str) -> SitemapInfo:
+def parse_sitemap(body: bytes, url: str, max_bytes: int = SITEMAP_MAX_BYTES) -> SitemapInfo:
     """A sitemap index, a urlset (with Google News and lastmod data), or a plain-text list."""
-    data = maybe_gunzip(body)
+    data = maybe_gunzip(body, max_bytes)
     stripped = data.lstrip()
     if stripped[:1] != b"<":
         lines = [line.strip() for line in data.decode("utf-8", "replace").splitlines()]

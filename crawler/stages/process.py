@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Page:
     url: str  # after redirects
-    body: bytes
+    body: bytes = field(repr=False)  # never in a log line
     content_type: str | None
     hints: Hints = Hints()
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from db.models import Article, CrawlRun, CrawlRunOutlet, Outlet, UrlState
 from db.session import make_engine, session_factory
 
-from ..conftest import crawl_command, truncate_postgres
+from ..conftest import crawl_command, summary_rows, truncate_postgres
 from ..sites import EDGE, TEST_REGISTRY, latin1_marker
 
 
@@ -275,3 +275,30 @@ def test_verbose_crawl_never_logs_the_database_password(fixture_server, registry
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Spider closed" in result.stderr  # the verbose log really was on
     assert secret not in result.stdout + result.stderr
+
+
+def test_a_sitemap_at_the_protocols_limit_is_read(fixture_server, registry, db_url):
+    """50,000 URLs (19 MB) is over DOWNLOAD_MAXSIZE (10 MB) but within the sitemap protocol's 50 MB."""
+    result = run_crawl(
+        fixture_server, db_url, "--outlets", str(registry), "--outlet", "bigsitemap", "--max-pages", "3"
+    )
+    assert summary_rows(result.stdout)["bigsitemap"][:2] == ["ok", "3"]
+    states = url_states(db_url)
+    assert states["https://bigsitemap.test/sitemap.xml"].outcome == "not_article"
+
+
+def test_a_sitemap_over_its_limit_is_an_error_in_the_summary(fixture_server, registry, db_url):
+    result = run_crawl(
+        fixture_server,
+        db_url,
+        "--outlets",
+        str(registry),
+        "--outlet",
+        "bigsitemap",
+        "-s",
+        "NEWSARCHIVE_SITEMAP_MAXSIZE=1000000",
+    )
+    row = summary_rows(result.stdout)["bigsitemap"]
+    assert (row[0], row[1], row[-1]) == ("ok", "0", "1")
+    assert "bigsitemap: ok: https://bigsitemap.test/sitemap.xml: too_large" in result.stdout
+    assert url_states(db_url)["https://bigsitemap.test/sitemap.xml"].outcome == "too_large"
