@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +22,11 @@ from typing import Any
 
 FORMATS = ("txt", "jsonl", "csv", "parquet")
 MANIFEST = "manifest.jsonl"
+# The exporter's own marker in a txt export: every file it wrote, signed. Only a directory holding
+# exactly those is replaced by the next export.
+MARKER = ".newsarchive-export.json"
+# An article file of a txt export written before the marker existed.
+_LEGACY_NAME = re.compile(r"^\d{3,}_[0-9a-f]{16}\.txt$")
 # Articles per Parquet row group / record batch.
 PARQUET_BATCH = 2000
 
@@ -200,18 +206,21 @@ def write_parquet(records: Iterable[dict[str, Any]], out: Path, tick: Progress) 
 
 
 def write_txt(records: Iterable[dict[str, Any]], out: Path, total: int, tick: Progress) -> int:
-    """One file per article holding exactly its text, plus manifest.jsonl; replaces `out` whole."""
-    _refuse_foreign_directory(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    """One file per article holding exactly its text, plus manifest.jsonl and the exporter's own
+    marker listing every file it wrote; replaces an earlier export whole, and nothing else."""
+    target = _export_directory(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     width = sequence_width(total)
     count = 0
+    written = [MANIFEST]
     try:
         with open(staging / MANIFEST, "w", encoding="utf-8") as manifest:
             for sequence, record in enumerate(_counted(records, tick)):
                 name = txt_name(sequence, width, record["canonical_url"])
                 body = record["text"].encode("utf-8")
                 (staging / name).write_bytes(body)  # plain creation: the user's umask applies
+                written.append(name)
                 entry = {key: to_json_value(record.get(key)) for key in MANIFEST_FIELDS}
                 entry.update(
                     file=name,
@@ -220,28 +229,65 @@ def write_txt(records: Iterable[dict[str, Any]], out: Path, total: int, tick: Pr
                 )
                 manifest.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 count += 1
+        (staging / MARKER).write_text(json.dumps(_marker(written)), encoding="utf-8")
         os.chmod(staging, _umask_mode(0o777))
-        _swap_directory(staging, out)
+        _swap_directory(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return count
 
 
-def _refuse_foreign_directory(out: Path) -> None:
-    """Only an earlier export (it has a manifest) may be replaced: never delete a user's files."""
-    if out.exists() and not out.is_dir():
-        raise ExportError(f"{out} exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).exists():
+def _marker(files: list[str]) -> dict[str, Any]:
+    listed = sorted(files)
+    return {"generator": "newsarchive", "files": listed, "signature": _signature(listed)}
+
+
+def _signature(files: list[str]) -> str:
+    return hashlib.sha256(json.dumps(["newsarchive export", files]).encode()).hexdigest()
+
+
+def _export_directory(out: Path) -> Path:
+    """The directory to write: `out` normalised (`a/sub/..` is `a`; a symlink's target, so the link
+    survives). Refused, with one line, when it holds anything this exporter did not write there."""
+    target = Path(os.path.realpath(out))
+    here = Path.cwd().resolve()
+    if target == here or target in here.parents:
         raise ExportError(
-            f"{out} is a non-empty directory that is not a newsarchive export; choose another --out"
+            f"{out} is the current directory or holds it: give the export a directory of its own"
         )
+    if target.exists() and not target.is_dir():
+        raise ExportError(f"{out} exists and is not a directory")
+    if target.is_dir():
+        foreign = sorted(entry.name for entry in target.iterdir() if entry.name not in _ours(target))
+        if foreign:
+            raise ExportError(
+                f"{out} holds files this exporter did not write ({', '.join(foreign[:3])}"
+                f"{', …' if len(foreign) > 3 else ''}); choose another --out"
+            )
+    return target
 
 
-def _swap_directory(staging: Path, out: Path) -> None:
+def _ours(directory: Path) -> set[str]:
+    """What an earlier export wrote in `directory`: the files its marker lists (when its signature
+    holds), or, for an export older than the marker, its manifest and article files."""
+    try:
+        marker = json.loads((directory / MARKER).read_text(encoding="utf-8"))
+        files = [str(name) for name in marker["files"]]
+        if marker.get("generator") == "newsarchive" and marker.get("signature") == _signature(sorted(files)):
+            return {*files, MARKER}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    if not (directory / MANIFEST).is_file():
+        return set()
+    return {MANIFEST} | {entry.name for entry in directory.iterdir() if _LEGACY_NAME.match(entry.name)}
+
+
+def _swap_directory(staging: Path, target: Path) -> None:
+    """`staging` becomes `target`; the earlier export (only our files: checked above) is removed."""
     retired = None
-    if out.exists():
-        retired = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, retired)
-    os.replace(staging, out)
+    if target.exists():
+        retired = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, retired)
+    os.replace(staging, target)
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)

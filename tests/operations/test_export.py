@@ -124,9 +124,59 @@ def test_txt_refuses_to_overwrite_a_foreign_directory(filled, tmp_path):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "thesis.docx").write_text("precious")
-    with pytest.raises(ExportError, match="not a newsarchive export"):
+    with pytest.raises(ExportError, match="holds files this exporter did not write"):
         _run_export(filled, "txt", out)
     assert (out / "thesis.docx").read_text() == "precious"
+
+
+def _tree(folder: Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None) for p in folder.rglob("*")}
+
+
+def test_a_users_dataset_with_a_manifest_is_never_deleted(filled, tmp_path):
+    """A folder that happens to hold a file named manifest.jsonl is not an export."""
+    out = tmp_path / "dataset"
+    (out / "labels").mkdir(parents=True)
+    (out / "manifest.jsonl").write_text('{"split": "train"}\n')
+    (out / "README.md").write_text("# my corpus")
+    (out / "train-000.parquet").write_bytes(b"PAR1\x00\x01")
+    (out / "labels" / "a.txt").write_text("label")
+    before = _tree(out)
+    with pytest.raises(ExportError, match="did not write"):
+        _run_export(filled, "txt", out)
+    assert _tree(out) == before
+
+
+def test_a_reexport_replaces_only_what_the_exporter_wrote(filled, tmp_path):
+    out = tmp_path / "txt"
+    _run_export(filled, "txt", out)
+    marker = json.loads((out / ".newsarchive-export.json").read_text())
+    assert sorted(p.name for p in out.iterdir()) == sorted([*marker["files"], ".newsarchive-export.json"])
+    (out / "notes.md").write_text("mine")  # the user adds a file: the next export refuses
+    with pytest.raises(ExportError, match="notes.md"):
+        _run_export(filled, "txt", out)
+    assert (out / "notes.md").read_text() == "mine"
+    (out / "notes.md").unlink()
+    marker["files"].append("../../etc")  # a hand-edited marker no longer carries our signature
+    (out / ".newsarchive-export.json").write_text(json.dumps(marker))
+    with pytest.raises(ExportError, match="did not write"):
+        _run_export(filled, "txt", out)
+
+
+def test_export_paths_symlinks_and_dot_dot(filled, tmp_path, monkeypatch):
+    exports = tmp_path / "exports"
+    real = exports / "real"
+    _run_export(filled, "txt", real)
+    link = exports / "link"
+    link.symlink_to(real, target_is_directory=True)
+    _run_export(filled, "txt", link)
+    assert link.is_symlink() and (link / "manifest.jsonl").exists()
+    assert sorted(p.name for p in exports.iterdir()) == ["link", "real"]  # nothing left behind
+    _run_export(filled, "txt", real / "sub" / "..")
+    assert not (real / "sub").exists()
+    monkeypatch.chdir(real)
+    with pytest.raises(ExportError, match="current directory"):
+        _run_export(filled, "txt", Path("."))
 
 
 def test_default_export_is_relevant_originals_only(filled, tmp_path):
