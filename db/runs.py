@@ -71,8 +71,13 @@ class CrawlRunLedger:
             session.flush()
             return cls(engine, run.id)
 
-    def outlet_started(self, outlet_id: int) -> None:
+    def outlet_started(self, outlet_id: int, holds_lock: bool = True) -> None:
+        """Open the outlet's part. A crawl holding the outlet's lock knows that an earlier part still
+        `running` belongs to a crawl that was killed (or lost its disk): that one is closed as
+        interrupted here, and so is its run once none of its parts is running."""
         with session_factory(self.engine, write=True).begin() as session:
+            if holds_lock:
+                _close_killed(session, outlet_id, self.run_id)
             session.execute(
                 insert_statement(session, CrawlRunOutlet)
                 .values(run_id=self.run_id, outlet_id=outlet_id, status=OutletStatus.RUNNING)
@@ -163,3 +168,25 @@ def _add_counters(total: Mapping[str, Any], stats: Mapping[str, Any]) -> dict[st
 
 def _counters(stats: Mapping[str, Any]) -> dict[str, int]:
     return {column: sum(int(stats.get(key, 0)) for key in keys) for column, keys in COUNTERS.items()}
+
+
+def _close_killed(session: Session, outlet_id: int, by_run: int) -> None:
+    killed = session.scalars(
+        select(CrawlRunOutlet).where(
+            CrawlRunOutlet.outlet_id == outlet_id,
+            CrawlRunOutlet.status == OutletStatus.RUNNING,
+            CrawlRunOutlet.run_id != by_run,
+        )
+    ).all()
+    for part in killed:
+        part.status = OutletStatus.INTERRUPTED
+        part.message = f"the crawl stopped without closing its run (found by run {by_run})"
+        run = session.get(CrawlRun, part.run_id)
+        still = session.scalar(
+            select(func.count()).where(
+                CrawlRunOutlet.run_id == part.run_id, CrawlRunOutlet.status == OutletStatus.RUNNING
+            )
+        )
+        if run is not None and run.status == RunStatus.RUNNING and not still:
+            run.status = RunStatus.INTERRUPTED
+            run.message = part.message

@@ -244,3 +244,21 @@ def summary_rows(stdout: str) -> dict[str, list[str]]:
         if len(cells) == 7 and cells[0] != "outlet":
             rows[cells[0]] = cells[1:]
     return rows
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below `pid` (children, their children...), read from /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found

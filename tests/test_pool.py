@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import time
+from pathlib import Path
 
 from crawler import pool
 from crawler.config import load_settings
 from crawler.stages.process import Options, Page
 
-from .conftest import SHARED
+from .conftest import SHARED, crawl_command, descendants
 
 OPTIONS = Options.from_settings(load_settings())
 
@@ -53,3 +56,34 @@ def test_a_dead_worker_is_replaced_and_its_page_tried_again():
         assert processed.record is not None and extraction._executor is not broken
     finally:
         pool.release()
+
+
+def _workers(pid: int) -> set[int]:
+    return {child for child in descendants(pid) if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text()}
+
+
+def test_workers_die_with_a_crawl_killed_with_sigkill(fixture_server, registry, tmp_path):
+    """Only the crawl process is killed (no process group kill): its workers follow it at once."""
+    command = crawl_command(
+        fixture_server,
+        f"sqlite:///{tmp_path / 'a.db'}",
+        "--outlets",
+        str(registry),
+        "--outlet",
+        "bulk",
+        "-s",
+        "NEWSARCHIVE_EXTRACT_WORKERS=2",
+    )
+    with fixture_server.gate("bulk.test", after=3) as held:
+        crawl = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        held()
+        deadline = time.monotonic() + 60
+        while not (workers := _workers(crawl.pid)):  # the pool starts its workers on demand
+            assert time.monotonic() < deadline, "no extraction worker started"
+            time.sleep(0.05)
+        crawl.kill()
+        crawl.wait()
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)

@@ -57,12 +57,13 @@ class RunRecorder:
         return recorder
 
     def spider_opened(self, spider: Spider) -> None:
+        # Workers sharing a frontier crawl one outlet together, without its lock.
         shared_frontier = bool(self.crawler.settings.get("NEWSARCHIVE_FRONTIER"))
         if self.owns_run and not shared_frontier:
             self._lock_outlet(spider)
         if self.ledger is None:
             self.ledger = CrawlRunLedger.open(self.engine, [spider.outlet.slug])  # type: ignore[attr-defined]
-        self.ledger.outlet_started(self.outlet_id)
+        self.ledger.outlet_started(self.outlet_id, holds_lock=not shared_frontier)
 
     def _lock_outlet(self, spider: Spider) -> None:
         """`scrapy crawl` and Scrapyd jobs take the outlet's crawl lock here (`newsarchive crawl`

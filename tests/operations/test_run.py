@@ -148,9 +148,14 @@ def test_crawl_killed_with_sigkill_loses_nothing_and_the_rerun_fetches_only_what
     assert again.returncode == 0, again.stderr[-2000:]
     with sqlite3.connect(db_path) as conn:
         stored = [url for (url,) in conn.execute("SELECT url FROM articles")]
+        # the killed run is closed by the next one, which knows: it holds the outlet's lock
         assert conn.execute("SELECT status FROM crawl_run_outlets ORDER BY run_id").fetchall() == [
-            ("running",),
+            ("interrupted",),
             ("ok",),
+        ]
+        assert conn.execute("SELECT status FROM crawl_runs ORDER BY id").fetchall() == [
+            ("interrupted",),
+            ("finished",),
         ]
     assert sorted(stored) == sorted(bulk_urls()) and len(stored) == len(set(stored)) == BULK_ARTICLES
     refetched = [r["path"] for r in fixture_server.requests("bulk.test")[rerun_from:]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -9,13 +10,14 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, make_url, select
 
 from crawler.operations.schedule import Bounds, next_interval
 from db.models import Article, CrawlRun, Outlet, OutletSchedule
 from db.session import make_engine, session_factory
 
-from ..conftest import crawl_command
+from ..conftest import crawl_command, descendants, truncate_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,3 +98,46 @@ def test_schedule_polls_outlets_and_stops_cleanly_on_sigterm(fixture_server, reg
     assert schedules["feedonly"].feed_update_seconds == 3600  # the fixture feed says sy:updatePeriod hourly
     assert all(0.5 <= s.interval_seconds <= 1.5 for s in schedules.values())
     assert all(s.last_new == 0 for s in schedules.values()) and stored == 6  # later rounds found nothing new
+
+
+@pytest.mark.postgres
+def test_the_database_password_never_reaches_a_command_line(fixture_server, registry, pg_schema):
+    """`schedule` hands its crawls the archive URL through the environment: /proc/PID/cmdline is
+    readable by every local user."""
+    truncate_postgres(pg_schema)
+    secret = "s3cret-pw"
+    db_url = str(make_url(pg_schema).set(password=secret).render_as_string(hide_password=False))
+    crawl = crawl_command(fixture_server, db_url)
+    settings = [crawl[i + 1] for i, arg in enumerate(crawl) if arg == "-s"]
+    command = [
+        sys.executable,
+        "-m",
+        "crawler.cli",
+        "schedule",
+        "--outlets",
+        str(registry),
+        "--outlet",
+        "bulk",
+        "--rounds",
+        "1",
+        "--tick",
+        "0.1",
+        *[arg for s in settings for arg in ("-s", s)],
+    ]
+    with fixture_server.gate("bulk.test", after=1) as held:
+        scheduler = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NEWSARCHIVE_DB": db_url},
+        )
+        try:
+            held()  # the child crawl is running now
+            lines = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in descendants(scheduler.pid)]
+        finally:
+            scheduler.send_signal(signal.SIGTERM)
+    _, stderr = scheduler.communicate(timeout=180)
+    assert scheduler.returncode == 0, stderr[-2000:]
+    assert any(b"crawler.cli\x00crawl" in line for line in lines)
+    assert not any(secret.encode() in line for line in lines) and secret not in stderr
