@@ -325,6 +325,20 @@ def edge_site(sites: dict[str, dict[str, Resource]]) -> dict[str, str]:
             6002,
             lambda html: Resource(html.encode() + b"<!--" + b"x" * (11 * 1024 * 1024) + b"-->", HTML),
         ),
+        page(
+            "gzip-bomb-story",
+            6010,
+            lambda html: Resource(
+                gzip.compress(b"\0" * (60 * 1024 * 1024)), HTML, headers={"Content-Encoding": "gzip"}
+            ),
+        ),
+        page(
+            "unannounced-huge-story",  # 30 MB, no Content-Length: the size shows only while downloading
+            6011,
+            lambda html: Resource(
+                html.encode() + b"<!--" + b"x" * (30 * 1024 * 1024) + b"-->", HTML, length=False
+            ),
+        ),
         page("binary-story", 6003, lambda html: Resource(bytes(range(256)) * 4000, "text/html")),
         page(
             "malformed-story",

@@ -30,6 +30,7 @@ class Resource:
     headers: dict[str, str] = field(default_factory=dict)
     then: list["Resource"] = field(default_factory=list)  # answers to later requests, the last repeating
     validators: bool = True  # send ETag / Last-Modified and honour conditional requests
+    length: bool = True  # send Content-Length (else the body ends when the connection closes)
 
     @property
     def etag(self) -> str:
@@ -147,7 +148,10 @@ class _Handler(BaseHTTPRequestHandler):
             headers.setdefault("Last-Modified", LAST_MODIFIED)
             if self._not_modified(headers):
                 return self._send(304, b"", None, {"ETag": headers["ETag"]})
-        return self._send(resource.status, resource.body, resource.content_type, headers)
+        if not resource.length:
+            self.close_connection = True
+            headers["Connection"] = "close"
+        return self._send(resource.status, resource.body, resource.content_type, headers, resource.length)
 
     def _not_modified(self, headers: dict[str, str]) -> bool:
         if self.headers.get("If-None-Match"):
@@ -160,13 +164,16 @@ class _Handler(BaseHTTPRequestHandler):
         except (TypeError, ValueError):
             return False
 
-    def _send(self, status: int, body: bytes, content_type: str | None, headers: dict[str, str]) -> int:
+    def _send(
+        self, status: int, body: bytes, content_type: str | None, headers: dict[str, str], length: bool = True
+    ) -> int:
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        if length:
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
         return status

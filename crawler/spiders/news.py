@@ -17,6 +17,7 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
@@ -258,8 +259,11 @@ class NewsSpider(scrapy.Spider):
         stats = self.crawler.stats
         if failure.check(IgnoreRequest) and "robots.txt" in message:
             outcome = Outcome.DISALLOWED
-        elif "larger than download max size" in message or "exceeded DOWNLOAD_MAXSIZE" in message:
-            outcome = Outcome.TOO_LARGE  # a large body, a body without Content-Length, a gzip bomb
+        elif failure.check(DownloadCancelledError) or "exceeded DOWNLOAD_MAXSIZE" in message:
+            # Over the size limit: announced (Content-Length), found while downloading (Scrapy
+            # cancels the download), or while decompressing (a gzip bomb).
+            outcome = Outcome.TOO_LARGE
+            message = message if message != name else "over the download size limit"
         else:
             outcome = Outcome.ERROR
             if failure.check(*CONNECTION_FAILURES):
