@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial, reduce
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -152,6 +152,17 @@ def _phrase_tsquery(config, words: tuple[str, ...]):
     return func.phraseto_tsquery(config, " ".join(words))
 
 
+def _balanced(combine: Any, items: Iterable[Any]) -> Any:
+    """`combine` over the items as a balanced tree: a query of hundreds of words nests log2(n)
+    deep, not n deep (which exhausted Python's recursion compiling the SQL)."""
+    level = list(items)
+    while len(level) > 1:
+        level = [
+            combine(*level[i : i + 2]) if i + 1 < len(level) else level[i] for i in range(0, len(level), 2)
+        ]
+    return level[0]
+
+
 def pg_tsquery_text(session: Session, query: SearchQuery, language: str | None) -> str:
     """One tsquery per stemming language, OR-ed, duplicates dropped: an article matches in its
     own language. Built by PostgreSQL from bound `phraseto_tsquery` calls, so user text never
@@ -160,11 +171,11 @@ def pg_tsquery_text(session: Session, query: SearchQuery, language: str | None) 
     per_language = []
     for lang in languages:
         phrase = partial(_phrase_tsquery, cast(literal(PG_SEARCH_CONFIGS[lang]), REGCONFIG))
-        clauses = [reduce(func.tsquery_or, map(phrase, alternatives)) for alternatives in query.required]
-        expression = reduce(func.tsquery_and, clauses)
+        clauses = [_balanced(func.tsquery_or, map(phrase, alternatives)) for alternatives in query.required]
+        expression = _balanced(func.tsquery_and, clauses)
         if query.excluded:
             expression = func.tsquery_and(
-                expression, func.tsquery_not(reduce(func.tsquery_or, map(phrase, query.excluded)))
+                expression, func.tsquery_not(_balanced(func.tsquery_or, map(phrase, query.excluded)))
             )
         per_language.append(func.cast(expression, Text))
     texts = dict.fromkeys(t for t in session.execute(select(*per_language)).one() if t)

@@ -86,8 +86,9 @@ class IncrementalMiddleware:
 
 class MaxPagesMiddleware:
     """At most NEWSARCHIVE_MAX_PAGES article pages requested per outlet and crawl (0: no limit);
-    the rest are counted in `discover/over_max_pages`. Placed after IncrementalMiddleware, so pages
-    it skips cost nothing of the budget."""
+    the rest, and the sitemaps and listing pages found once the budget is spent, are counted in
+    `discover/over_max_pages`. Placed after IncrementalMiddleware, so pages it skips cost nothing
+    of the budget."""
 
     def __init__(self, max_pages: int, stats: StatsCollector) -> None:
         self.max_pages = max_pages
@@ -115,12 +116,13 @@ class MaxPagesMiddleware:
                 yield request
 
     def _allowed(self, request: Any) -> bool:
-        if not isinstance(request, Request) or request.meta.get("kind") != "page":
+        if not isinstance(request, Request) or request.meta.get("kind") not in ("page", *SOURCE_KINDS):
             return True
-        if self.requested >= self.max_pages:
+        if self.requested >= self.max_pages:  # once the budget is spent, no more sources to read either
             self.stats.inc_value("discover/over_max_pages")
             return False
-        self.requested += 1
+        if request.meta["kind"] == "page":
+            self.requested += 1
         return True
 
 

@@ -51,6 +51,8 @@ CONNECTION_FAILURES = (
 )
 # request.meta key: how deep in sitemap indexes a sitemap is (DepthMiddleware owns "depth").
 SITEMAP_DEPTH = "sitemap_depth"
+# request.meta key: the sitemaps of the same index still to read after this one (with --max-pages).
+SIBLINGS = "sitemap_siblings"
 
 
 class NewsSpider(scrapy.Spider):
@@ -63,6 +65,7 @@ class NewsSpider(scrapy.Spider):
         listing_max_pages: int = 5,
         sitemap_max_depth: int = 3,
         sitemap_maxsize: int = 50 * 1024**2,
+        max_pages: int = 0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -71,6 +74,7 @@ class NewsSpider(scrapy.Spider):
         self.listing_max_pages = listing_max_pages
         self.sitemap_max_depth = sitemap_max_depth
         self.sitemap_maxsize = sitemap_maxsize
+        self.max_pages = max_pages
         self.allowed_domains = list(outlet.allowed_domains)
         self.scheduled: set[str] = set()
 
@@ -91,6 +95,7 @@ class NewsSpider(scrapy.Spider):
             listing_max_pages=settings.getint("NEWSARCHIVE_LISTING_MAX_PAGES"),
             sitemap_max_depth=settings.getint("NEWSARCHIVE_SITEMAP_MAX_DEPTH"),
             sitemap_maxsize=settings.getint("NEWSARCHIVE_SITEMAP_MAXSIZE"),
+            max_pages=settings.getint("NEWSARCHIVE_MAX_PAGES"),
             **kwargs,
         )
         spider._set_crawler(crawler)
@@ -114,7 +119,7 @@ class NewsSpider(scrapy.Spider):
             yield self._source_request(url, self.parse_listing, "listing", page=1)
 
     def _source_request(
-        self, url: str, callback: Callable[..., Any], kind: str, **meta: Any
+        self, url: str, callback: Callable[..., Any], kind: str, priority: int = 0, **meta: Any
     ) -> scrapy.Request:
         if kind == "sitemap":  # sitemaps have their own limit: the protocol's 50 MB uncompressed
             meta["download_maxsize"] = self.sitemap_maxsize
@@ -123,6 +128,7 @@ class NewsSpider(scrapy.Spider):
             callback=callback,
             errback=self.on_error,
             meta={"kind": kind, "state_url": canonical_url(url), **meta},
+            priority=priority,
             dont_filter=True,
         )
 
@@ -148,6 +154,11 @@ class NewsSpider(scrapy.Spider):
             yield self._source_request(url, self.parse_sitemap, "sitemap", **{SITEMAP_DEPTH: 0})
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        depth = response.meta.get(SITEMAP_DEPTH, 0)
+        yield from self._read_sitemap(response, depth)
+        yield from self._next_sitemap(response.meta.get(SIBLINGS, []), depth)
+
+    def _read_sitemap(self, response: Response, depth: int) -> Iterator[Any]:
         if _unchanged_or_gone(response):
             yield from self._source_outcome(response)
             return
@@ -158,15 +169,26 @@ class NewsSpider(scrapy.Spider):
             yield self._outcome(response, Outcome.ERROR, f"unreadable sitemap: {exc}")
             return
         yield self._outcome(response, Outcome.NOT_ARTICLE)
-        depth = response.meta.get(SITEMAP_DEPTH, 0)
-        for child in info.children:
-            if depth < self.sitemap_max_depth and not self._too_old(child):
-                yield self._source_request(
-                    child.url, self.parse_sitemap, "sitemap", **{SITEMAP_DEPTH: depth + 1}
-                )
+        children = [
+            child.url
+            for child in info.children
+            if depth < self.sitemap_max_depth and not self._too_old(child)
+        ]
         self.crawler.stats.inc_value("discover/sitemap_urls", len(info.links))
         for link in info.links:
             yield from self._consider(link)
+        if self.max_pages:
+            # A crawl with a page budget reads an index's children one after another, each after
+            # the pages of the one before: once the budget is spent (MaxPagesMiddleware), no more.
+            yield from self._next_sitemap(children, depth + 1)
+        else:
+            for url in children:
+                yield self._source_request(url, self.parse_sitemap, "sitemap", **{SITEMAP_DEPTH: depth + 1})
+
+    def _next_sitemap(self, urls: list[str], depth: int) -> Iterator[scrapy.Request]:
+        if urls:
+            meta = {SITEMAP_DEPTH: depth, SIBLINGS: urls[1:]}
+            yield self._source_request(urls[0], self.parse_sitemap, "sitemap", priority=-1, **meta)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         if _unchanged_or_gone(response):
@@ -252,7 +274,7 @@ class NewsSpider(scrapy.Spider):
             last_modified=_header(response, b"Last-Modified"),
         )
 
-    def on_error(self, failure: Failure) -> Iterator[UrlOutcome]:
+    def on_error(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         name = type(failure.value).__name__
         message = str(failure.value).splitlines()[0][:500] if str(failure.value) else name
@@ -277,6 +299,7 @@ class NewsSpider(scrapy.Spider):
             if outcome == Outcome.TOO_LARGE:  # a page too large is not an error; a source is
                 stats.inc_value("fetch/source_too_large")
         status = getattr(getattr(failure.value, "response", None), "status", None)
+        yield from self._next_sitemap(request.meta.get(SIBLINGS, []), request.meta.get(SITEMAP_DEPTH, 0))
         yield UrlOutcome(
             url=request.meta.get("state_url", request.url),
             kind=request.meta.get("kind", "page"),

@@ -239,3 +239,10 @@ def test_plural_and_singular_find_each_other(archive):
     )
     assert _titles(archive, "chip") == ["Nvidia ships AI chips"]
     assert _titles(archive, '"data center" cluster') == ["Nvidia ships AI chips"]
+
+
+def test_a_query_of_hundreds_of_words_is_answered(archive):
+    words = " ".join(f"palavra{n}" for n in range(300))
+    _seed(archive, lambda o: [article_row(1, o, title="Oracle e OpenAI", text=f"Oracle e OpenAI. {words}")])
+    assert _titles(archive, f"oracle {words}") == ["Oracle e OpenAI"]
+    assert _titles(archive, f"oracle {words} -palavra7") == []

@@ -301,3 +301,15 @@ def test_a_sitemap_over_its_limit_is_an_error_in_the_summary(fixture_server, reg
     assert (row[0], row[1], row[-1]) == ("ok", "0", "1")
     assert "bigsitemap: ok: https://bigsitemap.test/sitemap.xml: too_large" in result.stdout
     assert url_states(db_url)["https://bigsitemap.test/sitemap.xml"].outcome == "too_large"
+
+
+def test_max_pages_also_bounds_the_sitemaps_read(fixture_server, registry, db_url):
+    """A page budget spent on the first child sitemap leaves the other children unread."""
+    before = len(fixture_server.requests("bulk.test"))
+    result = run_crawl(
+        fixture_server, db_url, "--outlets", str(registry), "--outlet", "bulk", "--max-pages", "5"
+    )
+    assert summary_rows(result.stdout)["bulk"][:3] == ["ok", "5", "5"]
+    read = [r["path"] for r in fixture_server.requests("bulk.test")[before:] if "sitemap" in r["path"]]
+    assert read == ["/sitemap_index.xml", "/post-sitemap1.xml"]
+    assert "post-sitemap2" not in str(url_states(db_url))
