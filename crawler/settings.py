@@ -137,6 +137,11 @@ EXTENSIONS = {
     "crawler.components.warc.WarcRecorder": 510,
     "crawler.components.frontier.FrontierIdle": 520,
 }
+# robots.txt as RFC 9309 says: a 5xx answer means disallow all (Scrapy's allows all), in Scrapy's place.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.components.middlewares.RobotsTxtMiddleware": 100,
+}
 # Closest to the spider: known URLs skipped or asked conditionally, then the per-crawl page budget.
 SPIDER_MIDDLEWARES = {
     "crawler.components.middlewares.IncrementalMiddleware": 950,

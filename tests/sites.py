@@ -522,6 +522,22 @@ def big_sitemap_site(sites: dict[str, dict[str, Resource]]) -> None:
     add(sites, f"{BIG}/sitemap.xml", Resource(body.encode(), XML))
 
 
+def robots_unavailable_site(sites: dict[str, dict[str, Resource]]) -> None:
+    """A site whose robots.txt answers 503: RFC 9309 says assume full disallow."""
+    items = []
+    for n in range(2):
+        item, page = _story_page(9500 + n, f"https://robots503.test/2025/06/01/pro/story-{n}/")
+        items.append(item)
+        add(sites, item.url, Resource(page.encode(), HTML))
+    add(
+        sites,
+        "https://robots503.test/robots.txt",
+        Resource(b"busy", "text/plain", status=503, validators=False),
+    )
+    feed = sitegen.rss_feed("Robots 503", "https://robots503.test/", items).encode()
+    add(sites, "https://robots503.test/feed/", Resource(feed, RSS))
+
+
 def all_sites() -> dict[str, dict[str, Resource]]:
     sites: dict[str, dict[str, Resource]] = {}
     shipped_outlet_sites(sites)
@@ -531,6 +547,7 @@ def all_sites() -> dict[str, dict[str, Resource]]:
     bulk_site(sites)
     hostile_site(sites)
     big_sitemap_site(sites)
+    robots_unavailable_site(sites)
     return sites
 
 
@@ -575,6 +592,11 @@ feeds = ["{HOSTILE}/feed/"]
 name = "Big Sitemap"
 language = "pt"
 sitemaps = ["{BIG}/sitemap.xml"]
+
+[outlets.robots503]
+name = "Robots 503"
+language = "pt"
+feeds = ["https://robots503.test/feed/"]
 
 [outlets.unreachable]
 name = "Unreachable"

@@ -1,5 +1,6 @@
-"""Spider middlewares: per-request decisions that are not discovery (Scrapy's DepthMiddleware shape:
-settings read in `from_crawler`, a dropped request counted in stats)."""
+"""Middlewares: per-request decisions that are not discovery (Scrapy's DepthMiddleware shape:
+settings read in `from_crawler`, a dropped request counted in stats), and robots.txt as RFC 9309
+says."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.downloadermiddlewares import robotstxt as scrapy_robotstxt
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.components.extensions import RunRecorder
 from crawler.outcomes import SETTLED
@@ -140,3 +144,25 @@ def _validators(known: KnownUrl) -> dict[str, str]:
     elif known.last_fetched_at and known.outcome in SETTLED:
         headers["If-Modified-Since"] = format_datetime(known.last_fetched_at, usegmt=True)
     return headers
+
+
+class RobotsTxtMiddleware(scrapy_robotstxt.RobotsTxtMiddleware):
+    """Scrapy's, with RFC 9309's rule for a robots.txt that answers a server error (5xx): the site
+    is taken as fully disallowed for this crawl. Its pages are recorded as errors, not as
+    `disallowed`, so the next crawl asks again instead of settling them."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.unavailable: dict[str, int] = {}  # netloc -> the robots.txt status
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self.unavailable[netloc] = response.status
+        await super()._parse_robots(response, netloc, request)
+
+    def process_request_2(self, rp: Any, request: Request) -> None:
+        status = self.unavailable.get(urlparse_cached(request).netloc)
+        if status is not None:
+            self._stats.inc_value("robotstxt/unavailable")
+            raise IgnoreRequest(f"robots.txt answered HTTP {status}: not crawled this time (RFC 9309)")
+        super().process_request_2(rp, request)

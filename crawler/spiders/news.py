@@ -279,7 +279,7 @@ class NewsSpider(scrapy.Spider):
         name = type(failure.value).__name__
         message = str(failure.value).splitlines()[0][:500] if str(failure.value) else name
         stats = self.crawler.stats
-        if failure.check(IgnoreRequest) and "robots.txt" in message:
+        if failure.check(IgnoreRequest) and message == "Forbidden by robots.txt":
             outcome = Outcome.DISALLOWED
         elif failure.check(DownloadCancelledError) or "exceeded DOWNLOAD_MAXSIZE" in message:
             # Over the size limit: announced (Content-Length), found while downloading (Scrapy

@@ -313,3 +313,12 @@ def test_max_pages_also_bounds_the_sitemaps_read(fixture_server, registry, db_ur
     read = [r["path"] for r in fixture_server.requests("bulk.test")[before:] if "sitemap" in r["path"]]
     assert read == ["/sitemap_index.xml", "/post-sitemap1.xml"]
     assert "post-sitemap2" not in str(url_states(db_url))
+
+
+def test_a_robots_txt_answering_5xx_disallows_the_site_for_this_crawl(fixture_server, registry, db_url):
+    result = run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "robots503")
+    assert summary_rows(result.stdout)["robots503"][:2] == ["ok", "0"]
+    assert not any(r["path"] != "/robots.txt" for r in fixture_server.requests("robots503.test"))
+    feed = url_states(db_url)["https://robots503.test/feed/"]
+    assert feed.outcome == "error" and "robots.txt answered HTTP 503" in feed.message  # asked again next time
+    assert "robots503: ok: https://robots503.test/feed/: error: robots.txt answered HTTP 503" in result.stdout
