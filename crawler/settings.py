@@ -111,6 +111,8 @@ CONCURRENT_REQUESTS = 32
 DOWNLOAD_TIMEOUT = 30
 # Retries after a timeout, a dropped connection or one of RETRY_HTTP_CODES.
 RETRY_TIMES = 2
+# Longest Retry-After waited before a retry (seconds); a longer one defers the URL to the next crawl.
+NEWSARCHIVE_RETRY_AFTER_MAX = 60.0
 # Statuses worth retrying: server errors and "slow down".
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Pages larger than this are not downloaded (recorded as too_large).
@@ -137,10 +139,11 @@ EXTENSIONS = {
     "crawler.components.warc.WarcRecorder": 510,
     "crawler.components.frontier.FrontierIdle": 520,
 }
-# robots.txt as RFC 9309 says: a 5xx answer means disallow all (Scrapy's allows all), in Scrapy's place.
+# robots.txt per RFC 9309 (5xx: disallow all) in Scrapy's place; Retry-After waited before a retry.
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.components.middlewares.RobotsTxtMiddleware": 100,
+    "crawler.components.middlewares.RetryAfterMiddleware": 560,
 }
 # Closest to the spider: known URLs skipped or asked conditionally, then the per-crawl page budget.
 SPIDER_MIDDLEWARES = {

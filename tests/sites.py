@@ -321,6 +321,25 @@ def edge_site(sites: dict[str, dict[str, Resource]]) -> dict[str, str]:
             ),
         ),
         page(
+            "slow-down-story",  # 429, "come back in 1 s", then the page
+            6012,
+            lambda html: Resource(
+                b"slow down",
+                "text/plain",
+                status=429,
+                validators=False,
+                headers={"Retry-After": "1"},
+                then=[Resource(html.encode(), HTML)],
+            ),
+        ),
+        page(
+            "come-back-tomorrow-story",  # 429, "come back in an hour": left for the next crawl
+            6013,
+            lambda html: Resource(
+                b"slow down", "text/plain", status=429, validators=False, headers={"Retry-After": "3600"}
+            ),
+        ),
+        page(
             "oversized-story",
             6002,
             lambda html: Resource(html.encode() + b"<!--" + b"x" * (11 * 1024 * 1024) + b"-->", HTML),

@@ -4,8 +4,10 @@ says."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable, Iterator
-from email.utils import format_datetime
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 from scrapy import Request
@@ -166,3 +168,51 @@ class RobotsTxtMiddleware(scrapy_robotstxt.RobotsTxtMiddleware):
             self._stats.inc_value("robotstxt/unavailable")
             raise IgnoreRequest(f"robots.txt answered HTTP {status}: not crawled this time (RFC 9309)")
         super().process_request_2(rp, request)
+
+
+class RetryAfterMiddleware:
+    """A 429 or 503 with Retry-After: the retry waits that long (Scrapy's RetryMiddleware, which runs
+    next, retries at once). Past NEWSARCHIVE_RETRY_AFTER_MAX seconds the URL is not retried in this
+    crawl: it is recorded as deferred, and the next crawl asks again."""
+
+    def __init__(self, max_wait: float, stats: StatsCollector) -> None:
+        self.max_wait = max_wait
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+        assert crawler.stats is not None
+        return cls(crawler.settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX"), crawler.stats)
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        wait = retry_after(response) if response.status in (429, 503) else None
+        if wait is None or request.meta.get("dont_retry"):
+            return response
+        if wait > self.max_wait:
+            self.stats.inc_value("fetch/deferred")
+            request.meta["dont_retry"] = True
+            request.meta[DEFERRED] = f"the server asked to wait {wait:g} s: deferred to the next crawl"
+            return response
+        self.stats.inc_value("fetch/retry_after_waits")
+        await asyncio.sleep(wait)
+        return response
+
+
+# request.meta key: why the URL was left for the next crawl.
+DEFERRED = "deferred"
+
+
+def retry_after(response: Response) -> float | None:
+    """Retry-After in seconds (delta-seconds or an HTTP date), or None."""
+    value = (response.headers.get(b"Retry-After") or b"").decode("latin-1").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())

@@ -131,6 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "host": host,
                 "path": self.path,
                 "status": status,
+                "at": time.time(),
                 "conditional": bool(
                     self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")
                 ),

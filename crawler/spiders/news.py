@@ -30,6 +30,7 @@ from twisted.python.failure import Failure
 
 from crawler import outlets as registry
 from crawler.components import frontier, warc
+from crawler.components.middlewares import DEFERRED
 from crawler.items import PageItem, UrlOutcome
 from crawler.outcomes import Outcome
 from crawler.stages import discover
@@ -292,6 +293,7 @@ class NewsSpider(scrapy.Spider):
                 stats.inc_value("fetch/connection_failed")
                 if stats.get_value("fetch/first_connection_error") is None:
                     stats.set_value("fetch/first_connection_error", f"{name}: {message}")
+        message = request.meta.get(DEFERRED, message)
         stats.inc_value(f"fetch/{outcome}")
         self.logger.info("%s %s: %s", outcome, request.url, message)
         if request.meta.get("kind", "page") != "page" and outcome != Outcome.DISALLOWED:

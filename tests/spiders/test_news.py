@@ -98,8 +98,9 @@ def edge_crawl(fixture_server, tmp_path_factory):
     registry = folder / "outlets.toml"
     registry.write_text(TEST_REGISTRY, encoding="utf-8")
     db_url = f"sqlite:///{folder / 'edge.db'}"
+    before = len(fixture_server.requests())
     first = run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "edge")
-    return db_url, registry, first
+    return db_url, registry, first, fixture_server.requests()[before:]
 
 
 def _by_name(db_url: str) -> dict[str, Article]:
@@ -107,7 +108,7 @@ def _by_name(db_url: str) -> dict[str, Article]:
 
 
 def test_tracking_variants_make_one_row(edge_crawl):
-    db_url, _, _ = edge_crawl
+    db_url = edge_crawl[0]
     rows = [a for a in articles(db_url, "edge") if "plain-story" in a.url]
     assert len(rows) == 1 and rows[0].canonical_url == f"{EDGE}/2025/06/07/pro/plain-story/"
 
@@ -169,7 +170,7 @@ def test_crawl_run_is_recorded(edge_crawl):
 
 
 def test_second_crawl_adds_nothing_and_downloads_no_article(fixture_server, edge_crawl):
-    db_url, registry, _ = edge_crawl
+    db_url, registry = edge_crawl[:2]
     before = len(articles(db_url, "edge"))
     seen = len(fixture_server.requests())
     run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "edge")
@@ -250,8 +251,9 @@ def test_crawl_into_postgres_twice(fixture_server, registry, pg_schema):
     truncate_postgres(pg_schema)
     run_crawl(fixture_server, pg_schema, "--outlets", str(registry), "--outlet", "edge")
     first = {a.canonical_url: a.id for a in articles(pg_schema, "edge")}
-    # plain, flaky, malformed, latin1, gzipped, off-topic, redirected; not oversized, binary, pdf, missing
-    assert len(first) == 7 and all(url.startswith(EDGE) for url in first)
+    # plain, flaky, slow-down, malformed, latin1, gzipped, off-topic, redirected; not oversized, binary,
+    # pdf, missing, come-back-tomorrow
+    assert len(first) == 8 and all(url.startswith(EDGE) for url in first)
     run_crawl(fixture_server, pg_schema, "--outlets", str(registry), "--outlet", "edge")
     assert {a.canonical_url: a.id for a in articles(pg_schema, "edge")} == first
     engine = make_engine(pg_schema)
@@ -322,3 +324,14 @@ def test_a_robots_txt_answering_5xx_disallows_the_site_for_this_crawl(fixture_se
     feed = url_states(db_url)["https://robots503.test/feed/"]
     assert feed.outcome == "error" and "robots.txt answered HTTP 503" in feed.message  # asked again next time
     assert "robots503: ok: https://robots503.test/feed/: error: robots.txt answered HTTP 503" in result.stdout
+
+
+def test_retry_after_is_waited_and_a_long_one_defers_the_url(edge_crawl):
+    db_url, requests = edge_crawl[0], edge_crawl[3]
+    assert "slow-down-story" in _by_name(db_url)
+    asked = [r["at"] for r in requests if r["path"].endswith("/slow-down-story/")]
+    assert len(asked) >= 2 and asked[1] - asked[0] >= 1.0  # not before the server said
+    state = url_states(db_url)[f"{EDGE}/2025/06/07/pro/come-back-tomorrow-story/"]
+    assert state.outcome == "error" and "deferred to the next crawl" in state.message
+    tomorrow = [r for r in requests if r["path"].endswith("/come-back-tomorrow-story/")]
+    assert len(tomorrow) == 1  # not retried in this crawl
