@@ -139,11 +139,13 @@ EXTENSIONS = {
     "crawler.components.warc.WarcRecorder": 510,
     "crawler.components.frontier.FrontierIdle": 520,
 }
-# robots.txt per RFC 9309 (5xx: disallow all) in Scrapy's place; Retry-After waited before a retry.
+# robots.txt per RFC 9309 (5xx: disallow all) in Scrapy's place; Retry-After waited before a retry;
+# a redirect loop or an off-site redirect recorded before Scrapy's RedirectMiddleware (600) sees it.
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.components.middlewares.RobotsTxtMiddleware": 100,
     "crawler.components.middlewares.RetryAfterMiddleware": 560,
+    "crawler.components.middlewares.RedirectGuardMiddleware": 610,
 }
 # Closest to the spider: known URLs skipped or asked conditionally, then the per-crawl page budget.
 SPIDER_MIDDLEWARES = {

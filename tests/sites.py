@@ -395,7 +395,15 @@ def edge_site(sites: dict[str, dict[str, Resource]]) -> dict[str, str]:
     ]
     missing = sitegen.SiteArticle(article(6009), f"{EDGE}/2025/06/07/pro/missing-story/")
     cases["missing-story"] = missing.url
-    feed_items = items + tracked + [missing, sitegen.SiteArticle(final.story, cases["redirect-start"])]
+    # a redirect loop, and a redirect off the outlet's site
+    loop, offsite = f"{EDGE}/2025/06/07/pro/loop-story/", f"{EDGE}/2025/06/07/pro/offsite-story/"
+    add(sites, loop, redirect(f"{EDGE}/loop/elsewhere/"))
+    add(sites, f"{EDGE}/loop/elsewhere/", redirect(loop))
+    add(sites, offsite, redirect("https://tracker.example/landing/"))
+    redirects = [sitegen.SiteArticle(article(6014), loop), sitegen.SiteArticle(article(6015), offsite)]
+    feed_items = (
+        items + tracked + redirects + [missing, sitegen.SiteArticle(final.story, cases["redirect-start"])]
+    )
     add(sites, f"{EDGE}/feed/", Resource(sitegen.rss_feed("Edge News", EDGE + "/", feed_items).encode(), RSS))
     add(sites, f"{EDGE}/robots.txt", Resource(b"User-agent: *\nDisallow:\n", "text/plain"))
     return cases

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -216,3 +217,30 @@ def retry_after(response: Response) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+class RedirectGuardMiddleware:
+    """Before Scrapy's RedirectMiddleware follows a redirect: one that loops, or that leaves the
+    outlet's domains, ends the request with a reason the spider records in `url_state` (Scrapy
+    would drop it silently: a loop through its duplicate filter, an off-site one through
+    OffsiteMiddleware)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get(b"Location")
+        if response.status not in (301, 302, 303, 307, 308) or not location:
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        if target in (*request.meta.get("redirect_urls", []), request.url):
+            raise IgnoreRequest(f"redirect loop through {target}")
+        domains = getattr(self.crawler.spider, "allowed_domains", None) or []
+        host = (urlparse_cached(Request(target)).hostname or "").lower()
+        if domains and not any(host == d or host.endswith("." + d) for d in domains):
+            raise IgnoreRequest(f"redirected off the outlet's site, to {target}")
+        return response

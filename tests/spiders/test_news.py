@@ -335,3 +335,13 @@ def test_retry_after_is_waited_and_a_long_one_defers_the_url(edge_crawl):
     assert state.outcome == "error" and "deferred to the next crawl" in state.message
     tomorrow = [r for r in requests if r["path"].endswith("/come-back-tomorrow-story/")]
     assert len(tomorrow) == 1  # not retried in this crawl
+
+
+def test_redirect_loops_and_off_site_redirects_are_recorded(edge_crawl):
+    states = url_states(edge_crawl[0])
+    loop, offsite = (
+        states[f"{EDGE}/2025/06/07/pro/loop-story/"],
+        states[f"{EDGE}/2025/06/07/pro/offsite-story/"],
+    )
+    assert (loop.outcome, offsite.outcome) == ("error", "error")
+    assert loop.message.startswith("redirect loop") and "off the outlet's site" in offsite.message
