@@ -58,7 +58,7 @@ class Outlet:
 
     def wants(self, url: str) -> bool:
         """Could this URL be one of the outlet's articles?"""
-        host = (urlsplit(url).hostname or "").lower()
+        host = ascii_host(urlsplit(url).hostname or "")
         if not any(host == d or host.endswith("." + d) for d in self.allowed_domains):
             return False
         if any(p.search(url) for p in self.exclude_url_patterns):
@@ -109,7 +109,9 @@ def _outlet(path: Path | Traversable, slug: str, table: object) -> Outlet:
     for url in sources:
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
             raise problem(f"source {url!r} is not an http(s) URL")
-    domains = table.get("allowed_domains") or sorted({urlsplit(u).hostname.lower() for u in sources})
+    # Hosts as the wire spells them: a registry may write a Unicode (IDN) host, requests use punycode.
+    named = table.get("allowed_domains") or [urlsplit(u).hostname or "" for u in sources]
+    domains = sorted({ascii_host(d) for d in named})
     if "timezone" in table:
         try:
             ZoneInfo(table["timezone"])
@@ -141,3 +143,11 @@ def _pattern(problem: Callable[[str], RegistryError], pattern: str) -> re.Patter
         return re.compile(pattern)
     except re.error as exc:
         raise problem(f"bad regex {pattern!r}: {exc}") from None
+
+
+def ascii_host(host: str) -> str:
+    """A host name in ASCII (IDNA), lower case: notícias.com.br -> xn--notcias-4ya.com.br."""
+    try:
+        return host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return host.lower()

@@ -565,6 +565,20 @@ def robots_unavailable_site(sites: dict[str, dict[str, Resource]]) -> None:
     add(sites, "https://robots503.test/feed/", Resource(feed, RSS))
 
 
+IDN = "https://notícias.test"  # served as xn--notcias-9ya.test: requests spell hosts in ASCII
+
+
+def idn_site(sites: dict[str, dict[str, Resource]]) -> None:
+    """An outlet whose registry entry and feed write its host in Unicode."""
+    items = []
+    for n in range(2):
+        item, page = _story_page(9600 + n, f"{IDN}/2025/06/01/pro/story-{n}/")
+        items.append(item)
+        sites.setdefault("xn--notcias-9ya.test", {})[path_of(item.url)] = Resource(page.encode(), HTML)
+    feed = sitegen.rss_feed("Notícias", f"{IDN}/", items).encode()
+    sites.setdefault("xn--notcias-9ya.test", {})["/feed/"] = Resource(feed, RSS)
+
+
 def all_sites() -> dict[str, dict[str, Resource]]:
     sites: dict[str, dict[str, Resource]] = {}
     shipped_outlet_sites(sites)
@@ -575,6 +589,7 @@ def all_sites() -> dict[str, dict[str, Resource]]:
     hostile_site(sites)
     big_sitemap_site(sites)
     robots_unavailable_site(sites)
+    idn_site(sites)
     return sites
 
 
@@ -624,6 +639,11 @@ sitemaps = ["{BIG}/sitemap.xml"]
 name = "Robots 503"
 language = "pt"
 feeds = ["https://robots503.test/feed/"]
+
+[outlets.idn]
+name = "Notícias"
+language = "pt"
+feeds = ["{IDN}/feed/"]
 
 [outlets.unreachable]
 name = "Unreachable"

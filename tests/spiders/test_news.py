@@ -345,3 +345,8 @@ def test_redirect_loops_and_off_site_redirects_are_recorded(edge_crawl):
     )
     assert (loop.outcome, offsite.outcome) == ("error", "error")
     assert loop.message.startswith("redirect loop") and "off the outlet's site" in offsite.message
+
+
+def test_an_outlet_whose_host_is_written_in_unicode_is_crawled(fixture_server, registry, db_url):
+    result = run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "idn")
+    assert summary_rows(result.stdout)["idn"][:3] == ["ok", "2", "2"]
