@@ -30,14 +30,46 @@ def load_settings(overrides: Mapping[str, Any] | None = None, db_url: str | None
 
 
 def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:
-    """`-s NAME=VALUE` pairs; VALUE is JSON when it parses as JSON, else a string."""
+    """`-s NAME=VALUE` pairs; VALUE is JSON when it parses as JSON, else a string. A name that is no
+    setting (of crawler/settings.py or Scrapy's) or a value of the wrong kind is refused, naming it."""
     overrides: dict[str, Any] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         if not sep or not name.isidentifier():
             raise SettingError(f"--set takes NAME=VALUE, got {pair!r}")
         try:
-            overrides[name] = json.loads(raw)
+            value = json.loads(raw)
         except json.JSONDecodeError:
-            overrides[name] = raw
+            value = raw
+        overrides[name] = checked(name, value)
     return overrides
+
+
+def checked(name: str, value: Any) -> Any:
+    """`value` if it suits the setting `name` (judged by the kind of its default)."""
+    defaults = Settings()
+    defaults.setmodule("crawler.settings", priority="project")
+    if name not in defaults:
+        raise SettingError(f"unknown setting {name} (see crawler/settings.py and Scrapy's settings)")
+    default = defaults[name]
+    probe = Settings({name: value})
+    try:
+        if isinstance(default, bool):
+            probe.getbool(name)
+        elif isinstance(default, (int, float)):
+            probe.getfloat(name)
+        elif isinstance(default, (list, tuple)):
+            probe.getlist(name)
+        elif isinstance(default, dict):
+            probe.getdict(name)
+    except (ValueError, TypeError):
+        raise SettingError(f"{name} takes {_kind(default)}, got {value!r}") from None
+    return value
+
+
+def _kind(default: Any) -> str:
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, (int, float)):
+        return "a number"
+    return "a list" if isinstance(default, (list, tuple)) else "a JSON object"

@@ -90,6 +90,12 @@ NEWSARCHIVE_WARC_DIR = None
 # A WARC file past this size is closed and the next one started (bytes, gzip-compressed).
 NEWSARCHIVE_WARC_MAX_BYTES = 1024**3
 
+# --- the demo's and the tests' loopback download handler (crawler/devsite/loopback.py) ---
+# 127.0.0.1:PORT every request is sent to, with its own Host header; None: the handler is not in use.
+LOOPBACK_TARGET = None
+# Hosts the loopback handler sends to a closed port (an outlet that does not answer).
+LOOPBACK_REFUSED_HOSTS: list[str] = []
+
 # --- politeness ---
 # Who we are: product, version and where to read about it.
 USER_AGENT = f"newsarchive/{__version__} (+https://github.com/newsarchive/newsarchive)"

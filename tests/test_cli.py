@@ -147,3 +147,17 @@ def test_db_upgrade_on_postgres(pg_server):
     result = run("db", "upgrade", "--db", pg_server)
     assert result.returncode == 0, result.stderr
     assert "(head)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "pair,named",
+    [
+        ("DOWNLOAD_TIMEOUT=abc", "DOWNLOAD_TIMEOUT takes a number"),
+        ("FOO=1", "unknown setting FOO"),
+        ("NEWSARCHIVE_FAST_EXTRACTION=maybe", "NEWSARCHIVE_FAST_EXTRACTION takes true or false"),
+    ],
+)
+def test_a_setting_of_the_wrong_kind_is_a_usage_error_naming_it(tmp_path, pair, named):
+    result = run("crawl", "--db", f"sqlite:///{tmp_path / 'a.db'}", "-s", pair, cwd=tmp_path)
+    assert result.returncode == 2 and named in one_line_error(result)
+    assert not (tmp_path / "a.db").exists()  # refused before anything was touched
