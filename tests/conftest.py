@@ -262,3 +262,24 @@ def descendants(pid: int) -> list[int]:
         found += children
         frontier += children
     return found
+
+
+@pytest.fixture
+def tiny_disk(tmp_path) -> Iterator[Path]:
+    """A real 700 KB file system (tmpfs), to fill up; needs root, as CI has."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs", str(disk)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        reason = f"cannot mount a tmpfs: {mounted.stderr.strip()}"
+        if IN_CI:
+            pytest.fail(f"{reason} (CI runs as root and must run the disk-full test)")
+        pytest.skip(reason)
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "--lazy", str(disk)], check=False)

@@ -275,3 +275,38 @@ def test_database_that_disappears_mid_crawl(fixture_server, registry, pg_schema,
     final = _pg_articles(pg_schema)
     assert sorted(final) == sorted(bulk_urls()) and len(final) == len(set(final))
     proxy.cut()
+
+
+def test_a_full_disk_stops_the_crawl_saying_so_and_keeps_what_was_stored(
+    fixture_server, registry, tiny_disk, tmp_path
+):
+    db_path = tiny_disk / "archive.db"
+    args = ["--outlets", str(registry), "--outlet", "bulk"]
+    full = subprocess.run(
+        crawl_command(fixture_server, f"sqlite:///{db_path}", *args),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert full.returncode == 1
+    error = [line for line in full.stderr.splitlines() if line.startswith("newsarchive: error:")]
+    assert len(error) == 1 and "disk full" in error[0] and "database unreachable" not in full.stderr
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        kept = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert 0 < kept < BULK_ARTICLES
+    roomy = tmp_path / "roomy"
+    roomy.mkdir()
+    with sqlite3.connect(db_path) as source, sqlite3.connect(roomy / "archive.db") as copy:
+        source.backup(copy)
+    again = subprocess.run(
+        crawl_command(fixture_server, f"sqlite:///{roomy / 'archive.db'}", *args),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    with sqlite3.connect(roomy / "archive.db") as conn:
+        stored = [url for (url,) in conn.execute("SELECT url FROM articles")]
+        statuses = conn.execute("SELECT status FROM crawl_runs ORDER BY id").fetchall()
+    assert sorted(stored) == sorted(bulk_urls()) and statuses == [("interrupted",), ("finished",)]
