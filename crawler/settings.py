@@ -165,3 +165,5 @@ LOG_LEVEL = "INFO"
 CONCURRENT_ITEMS = 8
 # Scrapy's telnet console is a debugging backdoor we do not need.
 TELNETCONSOLE_ENABLED = False
+# Nor its remote-control HTTP server (it runs Python sent to it): nothing listens unless asked for.
+REMOTE_CONTROL_ENABLED = False

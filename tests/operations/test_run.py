@@ -310,3 +310,37 @@ def test_a_full_disk_stops_the_crawl_saying_so_and_keeps_what_was_stored(
         stored = [url for (url,) in conn.execute("SELECT url FROM articles")]
         statuses = conn.execute("SELECT status FROM crawl_runs ORDER BY id").fetchall()
     assert sorted(stored) == sorted(bulk_urls()) and statuses == [("interrupted",), ("finished",)]
+
+
+def _listening_ports(pid: int) -> set[int]:
+    """TCP ports the process listens on: its socket inodes matched in /proc/net/tcp{,6} (LISTEN)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_a_crawl_listens_on_no_port(fixture_server, registry, tmp_path):
+    """No telnet console, no remote-control server: nothing a local user could send code to."""
+    command = crawl_command(
+        fixture_server, f"sqlite:///{tmp_path / 'a.db'}", "--outlets", str(registry), "--outlet", "bulk"
+    )
+    with fixture_server.gate("bulk.test", after=2) as held:
+        crawl = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            held()  # the crawl is running: its components are all up
+            assert _listening_ports(crawl.pid) == set()
+        finally:
+            crawl.kill()
+            crawl.wait()
