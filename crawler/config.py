@@ -8,6 +8,7 @@ from it with `Options.from_settings` and `DedupConfig.from_settings`.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,10 +19,18 @@ class SettingError(ValueError):
     """A NAME=VALUE the user gave is malformed; the message is one line."""
 
 
+# Scrapy priority of NEWSARCHIVE_* settings read from the environment: above crawler/settings.py
+# ("project", 20), below what the user gives with -s ("cmdline", 40).
+ENVIRONMENT_PRIORITY = 30
+
+
 def load_settings(overrides: Mapping[str, Any] | None = None, db_url: str | None = None) -> Settings:
-    """The project's settings with `overrides` (and the archive URL) on top."""
+    """The project's settings, then NEWSARCHIVE_* environment variables, then `overrides` (and the
+    archive URL) on top."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
+    for name, value in environment_settings(os.environ).items():
+        settings.set(name, value, priority=ENVIRONMENT_PRIORITY)
     if db_url:
         settings.set("NEWSARCHIVE_DB", db_url, priority="cmdline")
     for key, value in (overrides or {}).items():
@@ -37,18 +46,36 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:
         name, sep, raw = pair.partition("=")
         if not sep or not name.isidentifier():
             raise SettingError(f"--set takes NAME=VALUE, got {pair!r}")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        overrides[name] = checked(name, value)
+        overrides[name] = checked(name, _value(raw))
     return overrides
+
+
+def environment_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Every NEWSARCHIVE_* setting of crawler/settings.py found in `environ` (JSON values allowed),
+    checked like -s values. NEWSARCHIVE_DB is read by the commands' --db option."""
+    found = {}
+    for name in _defaults():
+        if name.startswith("NEWSARCHIVE_") and name != "NEWSARCHIVE_DB" and name in environ:
+            found[name] = checked(name, _value(environ[name]))
+    return found
+
+
+def _value(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def _defaults() -> Settings:
+    defaults = Settings()
+    defaults.setmodule("crawler.settings", priority="project")
+    return defaults
 
 
 def checked(name: str, value: Any) -> Any:
     """`value` if it suits the setting `name` (judged by the kind of its default)."""
-    defaults = Settings()
-    defaults.setmodule("crawler.settings", priority="project")
+    defaults = _defaults()
     if name not in defaults:
         raise SettingError(f"unknown setting {name} (see crawler/settings.py and Scrapy's settings)")
     default = defaults[name]

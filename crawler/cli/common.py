@@ -34,7 +34,7 @@ app = typer.Typer(
 
 out_console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, soft_wrap=True)
-state = {"debug": bool(os.environ.get("NEWSARCHIVE_DEBUG"))}
+state = {"debug": os.environ.get("NEWSARCHIVE_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")}
 
 DbOption = Annotated[
     str,
@@ -158,8 +158,12 @@ def overrides_of(pairs: Optional[list[str]]) -> dict[str, Any]:
 
 
 def settings_of(pairs: Optional[list[str]]) -> Settings:
-    """crawler/settings.py with the user's `--set` overrides: what every command configures from."""
-    return load_settings(overrides_of(pairs))
+    """crawler/settings.py, the NEWSARCHIVE_* environment and the user's `--set` overrides: what
+    every command configures from. A bad name or value anywhere is a usage error."""
+    try:
+        return load_settings(overrides_of(pairs))
+    except SettingError as exc:
+        fail(str(exc), code=2)
 
 
 def load_registry(outlets_file: Optional[Path]) -> dict[str, Any]:

@@ -70,6 +70,7 @@ def crawl_command(
     db: DbOption = settings.NEWSARCHIVE_DB,
 ) -> None:
     """Crawl outlets into the archive, with live progress and a summary."""
+    settings_of(set_)  # a bad setting, in -s or the environment, is refused before anything starts
     overrides = overrides_of(set_)
     if warc is not None:
         overrides["NEWSARCHIVE_WARC_DIR"] = str(warc.resolve())
@@ -126,7 +127,7 @@ def schedule_command(
     engine = open_db(db)
     if min_interval > max_interval:
         fail(f"--min-interval {min_interval:g} is above --max-interval {max_interval:g}", code=2)
-    overrides_of(set_)  # refuse a malformed NAME=VALUE now, not in every crawl
+    settings_of(set_)  # refuse a bad setting (in -s or the environment) now, not in every crawl
     try:
         scheduler = Scheduler(
             engine,
