@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
+import weakref
+from contextlib import closing
 from functools import lru_cache
 from typing import Any
 
@@ -58,6 +62,10 @@ def make_engine(raw_url: str | URL, **kwargs: Any) -> Engine:
         if url.get_backend_name() == "sqlite":
             engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
             _configure_sqlite(engine)
+            if url.database not in (None, "", ":memory:"):
+                # When the process ends, the WAL goes into the file: archive.db alone holds the data
+                # (users copy, back up and share that one file).
+                weakref.finalize(engine, checkpoint, url.database)
         else:
             engine = create_engine(url, pool_pre_ping=True, **kwargs)
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:
@@ -90,6 +98,17 @@ def _configure_sqlite(engine: Engine) -> None:
         # write lock up front and wait for it through busy_timeout instead.
         immediate = conn.get_execution_options().get("sqlite_write_lock", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def checkpoint(path: str) -> None:
+    """Move a SQLite archive's write-ahead log into the database file, and empty the log."""
+    if not os.path.exists(path):
+        return  # never create a file that is not there
+    try:
+        with closing(sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass  # gone, or busy with another process: that process's own end checkpoints it
 
 
 @lru_cache(maxsize=8)

@@ -27,6 +27,12 @@ def test_demo_crawls_searches_and_exports_offline(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "crawl run 1" in result.stdout
+    # archive.db alone holds the data: the write-ahead log was checkpointed when the command ended
+    alone = tmp_path / "copy" / "archive.db"
+    alone.parent.mkdir()
+    alone.write_bytes((tmp_path / "archive.db").read_bytes())
+    with sqlite3.connect(alone) as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone() == (40,)
     # The summary is what the archive holds: the partner copy stored before its original counts as a copy.
     assert summary_rows(result.stdout)["demo"] == ["ok", "40", "38", "2", "7", "0"]
     with sqlite3.connect(tmp_path / "archive.db") as conn:
