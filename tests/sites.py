@@ -489,6 +489,7 @@ def _hostile_pages() -> dict[str, tuple[str, dict[str, str]]]:
                 lambda page: page,
                 {"ETag": '"' + "e" * 600 + '"', "Last-Modified": "L" * 100},
             ),
+            ("nul-etag", lambda page: page, {"ETag": '"nul\x00etag"'}),
             ("huge-title", lambda page: page.replace(headline, headline + "T" * 200_000), {}),
             ("slow", lambda page: page.replace("</article>", f"<div>{tiny}</div></article>"), {}),
         ]
@@ -512,7 +513,7 @@ def hostile_site(sites: dict[str, dict[str, Resource]]) -> None:
         )
         feed.append(item)
         add(sites, item.url, Resource(page.encode(), HTML))
-        if n % 3 == 1 and (case := next(hostile, None)):  # spread over the write batches
+        if n % 2 == 1 and (case := next(hostile, None)):  # spread over the write batches
             name, (body, headers) = case
             feed.append(sitegen.SiteArticle(article(9300 + n), hostile_url(name)))
             add(sites, hostile_url(name), Resource(body.encode(), HTML, headers=headers))

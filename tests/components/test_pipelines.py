@@ -42,13 +42,14 @@ def test_a_hostile_page_costs_only_itself(fixture_server, registry, crawl_db):
     assert stored["long-image"].image_url is None and "image_url dropped" in states["long-image"].message
     assert stored["long-canonical"].canonical_url == f"{HOSTILE}/2025/06/02/pro/long-canonical/"
     assert states["long-validators"].etag is None and states["long-validators"].last_modified is None
+    assert "\x00" not in (states["nul-etag"].etag or "") and "nul-etag" in stored
     assert len(stored["huge-title"].title) == 1000 and "title cut" in states["huge-title"].message
     # Given up, with a short reason; never retried unless it changes.
     assert "slow" not in stored
     assert (states["slow"].outcome, states["slow"].message) == ("too_slow", "extraction took over 2 s")
     assert all(len(state.message or "") <= 1000 for state in states.values())
     row = summary_rows(result.stdout)["hostile"]
-    assert row[:3] == ["ok", str(HOSTILE_GOOD + 8), str(HOSTILE_GOOD + 7)]
+    assert row[:3] == ["ok", str(HOSTILE_GOOD + 9), str(HOSTILE_GOOD + 8)]
 
     again = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr[-2000:]
