@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import sqlite3
-import weakref
 from contextlib import closing
 from functools import lru_cache
 from typing import Any
@@ -65,7 +65,7 @@ def make_engine(raw_url: str | URL, **kwargs: Any) -> Engine:
             if url.database not in (None, "", ":memory:"):
                 # When the process ends, the WAL goes into the file: archive.db alone holds the data
                 # (users copy, back up and share that one file).
-                weakref.finalize(engine, checkpoint, url.database)
+                _sqlite_files.add(url.database)
         else:
             engine = create_engine(url, pool_pre_ping=True, **kwargs)
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:
@@ -100,12 +100,23 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# SQLite archives this process opened: checkpointed when it ends (not before: a checkpoint takes
+# locks that concurrent writers would wait for).
+_sqlite_files: set[str] = set()
+
+
+@atexit.register
+def _checkpoint_all() -> None:
+    for path in _sqlite_files:
+        checkpoint(path)
+
+
 def checkpoint(path: str) -> None:
     """Move a SQLite archive's write-ahead log into the database file, and empty the log."""
     if not os.path.exists(path):
         return  # never create a file that is not there
     try:
-        with closing(sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as conn:
+        with closing(sqlite3.connect(path, timeout=1)) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except sqlite3.Error:
         pass  # gone, or busy with another process: that process's own end checkpoints it
