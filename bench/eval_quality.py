@@ -18,12 +18,16 @@ import ast
 import gzip
 import json
 import math
+import multiprocessing
+import os
 import re
 import sys
 from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -436,19 +440,27 @@ def dedup_set() -> dict:
 
 
 def report(corpus: Path = DEFAULT_CORPUS) -> dict:
+    """Every set's scores; the sets are independent, so they are scored on all cores at once."""
     benchmarks = corpus / "benchmarks"
-    return {
-        "seed_pages": seed_set(),
-        "trafilatura_set_snippets": trafilatura_set(benchmarks / "trafilatura"),
-        "readability_set_shingles": readability_set(benchmarks / "readability"),
-        "fundus_set": fundus_set(benchmarks / "fundus", corpus / "MANIFEST.tsv"),
-        "htmldate_set_dates_ours": htmldate_set(benchmarks / "htmldate"),
-        "relevance_set": relevance_set(Path(__file__).with_name("relevance")),
-        "dedup_set": dedup_set(),
-        "corpus_relevance": corpus_relevance(
-            corpus, Path(__file__).with_name("relevance") / "corpus_positives.txt"
-        ),
+    relevance = Path(__file__).with_name("relevance")
+    sections: dict[str, tuple[Any, tuple[Any, ...]]] = {
+        "seed_pages": (seed_set, ()),
+        "trafilatura_set_snippets": (trafilatura_set, (benchmarks / "trafilatura",)),
+        "readability_set_shingles": (readability_set, (benchmarks / "readability",)),
+        "fundus_set": (fundus_set, (benchmarks / "fundus", corpus / "MANIFEST.tsv")),
+        "htmldate_set_dates_ours": (htmldate_set, (benchmarks / "htmldate",)),
+        "relevance_set": (relevance_set, (relevance,)),
+        "dedup_set": (dedup_set, ()),
+        "corpus_relevance": (corpus_relevance, (corpus, relevance / "corpus_positives.txt")),
     }
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=spawn) as pool:
+        # The longest first (measured: corpus relevance 27 s, fundus 16 s, trafilatura 12 s, the rest
+        # under 4 s each), so the cores finish together.
+        longest_first = ["corpus_relevance", "fundus_set", "trafilatura_set_snippets"]
+        order = longest_first + [name for name in sections if name not in longest_first]
+        running = {name: pool.submit(sections[name][0], *sections[name][1]) for name in order}
+        return {name: running[name].result() for name in sections}
 
 
 def main() -> None:
