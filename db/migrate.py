@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 import migrations
 
 from . import locks
-from .session import ArchiveError, check_connection, display_url, first_line, make_engine
+from .session import ArchiveError, check_connection, display_url, first_line, make_engine, parse_url
 
 
 @functools.cache
@@ -95,8 +95,7 @@ def ensure_schema(engine: Engine) -> bool:
 
 def _refuse_unknown_revision(engine: Engine) -> str | None:
     current = current_revision(engine)
-    known = {script.revision for script in ScriptDirectory(str(migrations_dir())).walk_revisions()}
-    if current is not None and current not in known:
+    if current is not None and not known_revision(current):
         raise ArchiveError(
             f"database {display_url(engine.url)} is at schema revision {current}, which this version of "
             f"newsarchive does not know (newest known: {head_revision()}); upgrade newsarchive"
@@ -107,6 +106,25 @@ def _refuse_unknown_revision(engine: Engine) -> str | None:
 def open_database(raw_url: str, notify=lambda message: None) -> Engine:
     """An engine on a reachable database whose schema is at head (migrating it if needed)."""
     engine = make_engine(raw_url)
+    check_connection(engine)
+    before = current_revision(engine)
     if ensure_schema(engine):
-        notify(f"database {display_url(engine.url)} upgraded to schema {head_revision()}")
+        if before is None:
+            notify(f"new archive {display_url(engine.url)}: schema {head_revision()} created")
+        else:
+            notify(f"archive {display_url(engine.url)} upgraded from schema {before} to {head_revision()}")
     return engine
+
+
+def missing_file(raw_url: str) -> str | None:
+    """The path of a SQLite archive file that does not exist, for commands that only read one (they
+    would otherwise create an empty archive at a mistyped path)."""
+    url = parse_url(raw_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    database = url.database.removeprefix("file:").split("?")[0]
+    return None if Path(database).exists() else database
+
+
+def known_revision(revision: str) -> bool:
+    return revision in {script.revision for script in ScriptDirectory(str(migrations_dir())).walk_revisions()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -45,10 +46,97 @@ def sqlite_db(tmp_path):
 
 
 def test_default_database_is_archive_db_in_working_directory(tmp_path):
-    result = run("stats", cwd=tmp_path)
+    result = run("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "archive.db").exists()
-    assert "upgraded to schema" in result.stderr
+    assert "sqlite:///archive.db: schema at" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["stats"],
+        ["search", "data"],
+        ["export", "--out", "out.jsonl", "--format", "jsonl"],
+        ["dedup"],
+        ["db", "current"],
+    ],
+)
+def test_db_is_accepted_before_or_after_the_command(sqlite_db, tmp_path, command):
+    before = run("--db", sqlite_db, *command, cwd=tmp_path)
+    after = run(*command, "--db", sqlite_db, cwd=tmp_path)
+    assert before.returncode == after.returncode == 0, before.stderr + after.stderr
+    assert before.stdout == after.stdout
+    assert not (tmp_path / "archive.db").exists()  # neither used the default archive
+
+
+def test_the_command_s_db_wins_over_the_root_s_and_the_environment(sqlite_db, tmp_path):
+    elsewhere = f"sqlite:///{tmp_path / 'other.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "--db", elsewhere, "db", "current", "--db", sqlite_db],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "NEWSARCHIVE_DB": elsewhere},
+        timeout=120,
+    )
+    assert result.returncode == 0 and "a.db: " in result.stdout and "(head)" in result.stdout
+    with_env = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "db", "current"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "NEWSARCHIVE_DB": sqlite_db},
+        timeout=120,
+    )
+    assert with_env.returncode == 0 and "(head)" in with_env.stdout
+
+
+@pytest.mark.parametrize("command", [["stats"], ["search", "x"], ["db", "current"], ["db", "backup", "b.db"]])
+def test_commands_that_read_the_archive_never_create_one_at_a_mistyped_path(tmp_path, command):
+    result = run(*command, "--db", f"sqlite:///{tmp_path / 'typo.db'}", cwd=tmp_path)
+    assert result.returncode == 1 and "no archive at" in one_line_error(result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args,says",
+    [
+        (["crawl", "--nosuch"], "No such option: --nosuch"),
+        (["crawl", "--max-pages", "many"], "Invalid value for '--max-pages'"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+        (["db", "current", "extra"], "Got unexpected extra argument"),
+    ],
+)
+def test_usage_errors_are_one_line_naming_the_help(tmp_path, args, says):
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    line = one_line_error(result)
+    assert says in line and "(see `newsarchive " in line
+
+
+def test_a_bare_command_prints_its_help_and_exits_2(tmp_path):
+    for args in ([], ["db"]):
+        result = run(*args, cwd=tmp_path)
+        assert (
+            result.returncode == 2 and "Usage: newsarchive" in result.stdout and "Commands:" in result.stdout
+        )
+
+
+def test_piped_help_is_plain_and_whole():
+    result = run("crawl", "--help")
+    assert result.returncode == 0
+    assert "<bool>" not in result.stdout and "…" not in result.stdout and "╭" not in result.stdout
+    # every option is there, with its metavar, and the long default text is not cut
+    for option in ("--verbose", "--log-file FILE", "--max-pages N", "--db URL", "sqlite:///archive.db"):
+        assert option in result.stdout, option
+
+
+def test_an_unknown_outlet_is_a_usage_error_for_crawl_as_for_search(sqlite_db, tmp_path):
+    crawl = run("crawl", "--outlet", "nosuch", "--db", sqlite_db, cwd=tmp_path)
+    search = run("search", "x", "--outlet", "nosuch", "--db", sqlite_db, cwd=tmp_path)
+    assert crawl.returncode == search.returncode == 2
+    assert "nosuch" in one_line_error(crawl) and "nosuch" in one_line_error(search)
 
 
 def test_bad_database_url_is_one_line(tmp_path):
@@ -141,6 +229,9 @@ def test_db_current_and_newer_revision_refused(sqlite_db):
     engine.dispose()
     result = run("stats", "--db", sqlite_db)
     assert result.returncode == 1 and "does not know" in one_line_error(result)
+    current = run("db", "current", "--db", sqlite_db)
+    assert current.returncode == 0 and "newer than this newsarchive knows" in current.stdout
+    assert "db upgrade" not in current.stdout  # which would refuse
 
 
 def test_db_upgrade_on_postgres(pg_server):

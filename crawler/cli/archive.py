@@ -50,13 +50,13 @@ def export_command(
     language: LanguageOption = None,
     include_duplicates: DuplicatesOption = False,
     include_off_topic: OffTopicOption = False,
-    db: DbOption = settings.NEWSARCHIVE_DB,
+    db: DbOption = "",
 ) -> None:
     """Export articles: by default the relevant ones that are not copies of another."""
     if format not in FORMATS:
         fail(f"unknown export format {format!r}: choose one of {', '.join(FORMATS)}", code=2)
     spec = make_filter(since, until, outlet, language, include_duplicates, include_off_topic)
-    engine = open_db(db)
+    engine = open_db(db, create=False)
     with session_factory(engine).begin() as session:
         check_outlets(session, spec)
         total = queries.count_articles(session, spec)
@@ -78,11 +78,11 @@ def export_command(
 def search_command(
     query: Annotated[str, typer.Argument(help='Words (all must match), "exact phrases", -excluded, a OR b.')],
     limit: Annotated[
-        int, typer.Option(min=1, max=10_000, help="How many hits.")
+        int, typer.Option(min=1, max=10_000, metavar="N", help="How many hits.")
     ] = settings.NEWSARCHIVE_SEARCH_LIMIT,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
     candidates: Annotated[
-        int, typer.Option(min=0, help="Rank the newest N matches (0: all matches, slower).")
+        int, typer.Option(min=0, metavar="N", help="Rank the newest N matches (0: all matches, slower).")
     ] = settings.NEWSARCHIVE_SEARCH_CANDIDATES,
     since: SinceOption = None,
     until: UntilOption = None,
@@ -90,11 +90,11 @@ def search_command(
     language: LanguageOption = None,
     include_duplicates: DuplicatesOption = False,
     include_off_topic: OffTopicOption = False,
-    db: DbOption = settings.NEWSARCHIVE_DB,
+    db: DbOption = "",
 ) -> None:
     """Ranked full-text search over titles and texts."""
     spec = make_filter(since, until, outlet, language, include_duplicates, include_off_topic)
-    engine = open_db(db)
+    engine = open_db(db, create=False)
     with session_factory(engine).begin() as session:
         check_outlets(session, spec)
         try:
@@ -125,9 +125,9 @@ def search_command(
 
 
 @app.command("stats")
-def stats_command(db: DbOption = settings.NEWSARCHIVE_DB) -> None:
+def stats_command(db: DbOption = "") -> None:
     """Per outlet: articles, relevant, duplicates, and how its last crawl went."""
-    engine = open_db(db)
+    engine = open_db(db, create=False)
     with session_factory(engine).begin() as session:
         rows = queries.outlet_stats(session)
     table = Table(title=f"newsarchive · {display_url(engine.url)}")
@@ -154,12 +154,12 @@ def dedup_command(
         bool, typer.Option("--rebuild", help="Recompute hashes, copies and stories over the whole archive.")
     ] = False,
     set_: SetOption = None,
-    db: DbOption = settings.NEWSARCHIVE_DB,
+    db: DbOption = "",
 ) -> None:
     """How the archive deduplicates; with --rebuild, recompute it all first (after a threshold change)."""
     from db import dedup
 
-    engine = open_db(db)
+    engine = open_db(db, create=False)
     config = dedup.DedupConfig.from_settings(settings_of(set_))
     if rebuild:
         with session_factory(engine).begin() as session:

@@ -22,27 +22,40 @@ from sqlalchemy import Engine
 from crawler import __version__, settings
 from crawler.config import SettingError, load_settings, parse_overrides
 from db import migrate, queries
-from db.session import redact
+from db.session import display_url, redact
 
 app = typer.Typer(
     name="newsarchive",
     help="Crawl news about AI infrastructure into a SQL archive; search and export it.",
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help (rich panels cut long values at 80 columns and label every flag `<bool>`).
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
 )
 
 out_console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, soft_wrap=True)
-state = {"debug": os.environ.get("NEWSARCHIVE_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")}
+state: dict[str, Any] = {
+    "debug": os.environ.get("NEWSARCHIVE_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"),
+    # The root's --db (or NEWSARCHIVE_DB); a command's own --db wins over it.
+    "db": os.environ.get("NEWSARCHIVE_DB") or settings.NEWSARCHIVE_DB,
+}
 
+
+def _database(value: Optional[str]) -> str:
+    return value or state["db"]
+
+
+DB_HELP = "Database URL (sqlite:///file.db or postgresql+psycopg://user@host/db)"
 DbOption = Annotated[
     str,
     typer.Option(
         "--db",
-        envvar="NEWSARCHIVE_DB",
         metavar="URL",
-        help="Database URL (sqlite:///file.db or postgresql+psycopg://user@host/db).",
+        callback=_database,
+        show_default=False,
+        help=f"{DB_HELP}; also accepted before the command. Default: $NEWSARCHIVE_DB, else sqlite:///archive.db.",
     ),
 ]
 
@@ -103,8 +116,21 @@ def notice(message: str) -> None:
     err_console.print(message, markup=False, highlight=False)
 
 
-def open_db(db: str) -> Engine:
-    return migrate.open_database(db or settings.NEWSARCHIVE_DB, notify=notice)
+def open_db(db: str, create: bool = True, upgrade: bool = True) -> Engine:
+    """The archive at `db`, migrated to the newest schema (saying so). Commands that only read it
+    (create=False) refuse a SQLite path that does not exist, or a database without the schema,
+    instead of creating an empty archive; upgrade=False leaves an older schema as it is."""
+    db = db or state["db"]
+    if not create:
+        if path := migrate.missing_file(db):
+            fail(f"no archive at {path} (`newsarchive crawl` or `newsarchive demo` creates one)")
+        engine = migrate.make_engine(db)
+        migrate.check_connection(engine)
+        if migrate.current_revision(engine) is None:
+            fail(f"no archive in {display_url(engine.url)} yet (`newsarchive db upgrade` creates its schema)")
+        if not upgrade:
+            return engine
+    return migrate.open_database(db, notify=notice)
 
 
 def check_outlets(session, spec: queries.ArticleFilter) -> None:
@@ -124,14 +150,27 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str, typer.Option("--db", envvar="NEWSARCHIVE_DB", metavar="URL", help=f"{DB_HELP}.")
+    ] = settings.NEWSARCHIVE_DB,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
     state["debug"] = state["debug"] or debug
+    state["db"] = db
+    show_help_without_command(ctx)
+
+
+def show_help_without_command(ctx: typer.Context) -> None:
+    """A bare `newsarchive` (or `newsarchive db`) prints its help and exits 2, as a usage error."""
+    if ctx.invoked_subcommand is None:
+        out_console.print(ctx.get_help(), markup=False, highlight=False)
+        raise typer.Exit(2)
 
 
 SetOption = Annotated[
@@ -172,7 +211,7 @@ def load_registry(outlets_file: Optional[Path]) -> dict[str, Any]:
     try:
         return registry.load(outlets_file)
     except registry.RegistryError as exc:
-        fail(str(exc))
+        fail(str(exc), code=2)
 
 
 class progress_bar:
@@ -198,20 +237,57 @@ class progress_bar:
         self.bar.stop()
 
 
-def configure_logging(verbose: bool) -> None:
+LogFileOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--log-file",
+        metavar="FILE",
+        help="Where this run's full log goes (default: a new file in the archive's state directory, "
+        "<archive>-state/logs/ beside a SQLite file, else $XDG_STATE_HOME/newsarchive/logs/).",
+    ),
+]
+
+
+def configure_logging(
+    command: str, db: str, verbose: bool, log_file: Optional[Path], configured: Settings
+) -> Path:
+    """Every record goes to the run's log file. The terminal gets, without --verbose, only our own
+    warnings about the run as a whole (a database retry, a busy outlet): Scrapy's and Twisted's
+    records, tracebacks and per-page failures stay in the file, and the summary counts them."""
     from crawler.operations.run import RedactingFilter
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
-    handler.addFilter(RedactingFilter())
-    # On the handler, not the root logger: Scrapy resets the root logger's level. Without --verbose,
-    # our own warnings (a database retry) show, Scrapy's only from ERROR up.
-    handler.setLevel(logging.INFO if verbose or state["debug"] else logging.WARNING)
+    path = log_file or _new_log_path(command, db, configured.getint("NEWSARCHIVE_LOGS_KEPT"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    formatter = logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setLevel(logging.DEBUG if state["debug"] else logging.INFO)
+    to_terminal = logging.StreamHandler(sys.stderr)
+    # On the handlers, not the root logger: Scrapy resets the root logger's level.
+    to_terminal.setLevel(logging.INFO if verbose or state["debug"] else logging.WARNING)
     if not (verbose or state["debug"]):
-        handler.addFilter(
-            lambda record: record.levelno >= logging.ERROR or record.name.startswith(("crawler", "db"))
+        to_terminal.addFilter(
+            lambda record: (
+                record.name.startswith(("crawler", "db")) and not getattr(record, "per_page", False)
+            )
         )
-    logging.getLogger().handlers[:] = [handler]
+    for handler in (to_file, to_terminal):
+        handler.setFormatter(formatter)
+        handler.addFilter(RedactingFilter())
+    logging.getLogger().handlers[:] = [to_file, to_terminal]
+    logging.captureWarnings(True)
+    return path
+
+
+def _new_log_path(command: str, db: str, kept: int) -> Path:
+    from db.session import parse_url, state_dir
+
+    directory = state_dir(parse_url(db)) / "logs"
+    if kept > 0 and directory.is_dir():
+        earlier = sorted(directory.glob(f"{command}-*.log"))  # the UTC stamp in the name sorts by age
+        for stale in earlier[: max(len(earlier) - (kept - 1), 0)]:
+            stale.unlink(missing_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return directory / f"{command}-{stamp}-{os.getpid()}.log"
 
 
 def iso(value: Optional[datetime]) -> Optional[str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -21,7 +22,9 @@ from crawler.cli.common import (
     out_console,
     settings_of,
 )
-from crawler.stages.process import Options, Page, Processed, process_page
+
+if TYPE_CHECKING:
+    from crawler.stages.process import Processed
 
 
 @app.command("extract")
@@ -45,6 +48,8 @@ def extract_command(
     set_: SetOption = None,
 ) -> None:
     """Run the crawl's extraction, cleaning and classification on saved pages."""
+    from crawler.stages.process import Options, Page, process_page
+
     entry = None
     if outlet is not None:
         outlets = load_registry(outlets_file)
@@ -78,7 +83,12 @@ def extract_command(
 
 def _read_page(path: Path) -> bytes:
     body = path.read_bytes()
-    return gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
+    if body[:2] != b"\x1f\x8b":
+        return body
+    try:
+        return gzip.decompress(body)
+    except (OSError, EOFError, zlib.error) as exc:  # truncated or corrupt: EOFError would read "Aborted."
+        raise OSError(f"a damaged gzip file ({exc})") from None
 
 
 def _url_in_page(body: bytes) -> Optional[str]:

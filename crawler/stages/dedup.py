@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
-from datasketch import MinHash
 from w3lib.url import canonicalize_url
 
 from crawler.stages.story import Fingerprint, fingerprint
@@ -111,6 +110,8 @@ def _key(*parts: bytes) -> int:
 def signature(text: str) -> Signature:
     words = normalise_text(text).split()
     shingles = _shingles(words)
+    from datasketch import MinHash  # here: datasketch imports scipy, 0.4 s every command would pay
+
     minhash = MinHash(num_perm=NUM_PERM)
     minhash.update_batch(list(shingles))
     values = minhash.hashvalues.astype("<u4")

@@ -194,7 +194,7 @@ def test_unreachable_outlet_is_reported(fixture_server, registry, db_url):
     assert statuses == {"unreachable": "unreachable", "feedonly": "ok"}
 
 
-def test_bad_registry_is_one_line_exit_1(tmp_path, fixture_server, db_url):
+def test_bad_registry_is_a_usage_error_on_one_line(tmp_path, fixture_server, db_url):
     bad = tmp_path / "bad.toml"
     bad.write_text(
         '[outlets.x]\nfeeds = ["https://x.test/feed"]\narticle_url_pattern = "("\n', encoding="utf-8"
@@ -205,7 +205,7 @@ def test_bad_registry_is_one_line_exit_1(tmp_path, fixture_server, db_url):
         text=True,
         timeout=120,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2  # the user's file: something typed wrong
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "bad.toml" in lines[0] and "'x'" in lines[0] and "bad regex" in lines[0]
 
