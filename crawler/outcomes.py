@@ -17,6 +17,10 @@ class Outcome:
     DISALLOWED: Final = "disallowed"  # robots.txt forbids it: never requested
 
 
+# `extra=` of a log record about one page: it goes to the run's log file only, since the summary
+# counts such failures and a terminal line per page would bury the story.
+PER_PAGE: Final = {"per_page": True}
+
 # Outcomes after which an unchanged URL is never fetched again.
 SETTLED: Final = frozenset(
     {

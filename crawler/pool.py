@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from crawler.outcomes import Outcome
+from crawler.outcomes import PER_PAGE, Outcome
 from crawler.stages.process import Options, Page, Processed, process_page
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class ExtractionPool:
     def _replace(self, broken: ProcessPoolExecutor, why: str) -> None:
         if broken is not self._executor:
             return  # another page's failure replaced it already
-        logger.warning("%s; starting new extraction workers", why)
+        logger.warning("%s; starting new extraction workers", why, extra=PER_PAGE)
         workers = list(getattr(broken, "_processes", {}).values())
         # Not cancelled: the pages waiting in the broken pool fail with BrokenProcessPool and are
         # tried again in the new one.

@@ -160,6 +160,8 @@ SPIDER_MIDDLEWARES = {
 }
 # Log level for Scrapy's own messages.
 LOG_LEVEL = "INFO"
+# Run logs kept per command in the archive's state directory (`<archive>-state/logs/`); older ones go.
+NEWSARCHIVE_LOGS_KEPT = 50
 # Items processed at once per response: Scrapy starts this many tasks for every response, and an
 # article page yields one item (the default of 100 made task creation a top cost of the crawl).
 CONCURRENT_ITEMS = 8

@@ -1,8 +1,9 @@
 """One crawl per outlet at a time, across processes and machines sharing the archive.
 
 PostgreSQL: a session-level advisory lock on a connection held for the crawl's duration.
-SQLite: an exclusive `flock` on a file beside the database. Either way the operating system or
-the server releases the lock when its holder dies, so a killed crawl never leaves a stale lock.
+SQLite: an exclusive `flock` on a file in the archive's state directory (`<file>-state/locks/`).
+Either way the operating system or the server releases the lock when its holder dies, so a killed
+crawl never leaves a stale lock.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
+
+from db.session import state_dir
 
 # What a crawl says of an outlet another run is crawling.
 BUSY_MESSAGE = "another crawl of this outlet is running"
@@ -80,7 +83,9 @@ def _lock_path(engine: Engine, name: str) -> Path:
     if not database or database == ":memory:":
         raise ValueError("a file lock needs an on-disk SQLite database")
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-    return Path(f"{database}.{safe}.lock")
+    directory = state_dir(engine.url) / "locks"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / f"{safe}.lock"
 
 
 @contextmanager

@@ -8,6 +8,7 @@ import re
 import sqlite3
 from contextlib import closing
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -54,6 +55,15 @@ def parse_url(raw: str) -> URL:
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url
+
+
+def state_dir(url: URL) -> Path:
+    """Where the archive's lock files and run logs live: beside a SQLite file, as `<file>-state/`, so
+    one directory holds them whatever the working directory; for a server database, the user's
+    state directory (`$XDG_STATE_HOME/newsarchive`)."""
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(f"{url.database}-state")
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "newsarchive"
 
 
 def make_engine(raw_url: str | URL, **kwargs: Any) -> Engine:

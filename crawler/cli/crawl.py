@@ -15,6 +15,7 @@ from crawler import settings
 from crawler.cli.archive import export_command, print_dedup_summary, search_command
 from crawler.cli.common import (
     DbOption,
+    LogFileOption,
     OutletOption,
     OutletsFileOption,
     SetOption,
@@ -41,8 +42,11 @@ def crawl_command(
     outlets_file: OutletsFileOption = None,
     outlet: OutletOption = None,
     since: SinceOption = None,
-    max_pages: Annotated[int, typer.Option(min=0, help="Article pages per outlet (0: no limit).")] = 0,
-    verbose: Annotated[bool, typer.Option("--verbose", help="Scrapy's log on stderr.")] = False,
+    max_pages: Annotated[
+        int, typer.Option(min=0, metavar="N", help="Article pages per outlet (0: no limit).")
+    ] = 0,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Also show the full log on stderr.")] = False,
+    log_file: LogFileOption = None,
     set_: SetOption = None,
     warc: Annotated[
         Optional[Path],
@@ -67,10 +71,12 @@ def crawl_command(
             "a stopped backfill continues where it was.",
         ),
     ] = None,
-    db: DbOption = settings.NEWSARCHIVE_DB,
+    db: DbOption = "",
 ) -> None:
     """Crawl outlets into the archive, with live progress and a summary."""
-    settings_of(set_)  # a bad setting, in -s or the environment, is refused before anything starts
+    configured = settings_of(
+        set_
+    )  # a bad setting, in -s or the environment, is refused before anything starts
     overrides = overrides_of(set_)
     if warc is not None:
         overrides["NEWSARCHIVE_WARC_DIR"] = str(warc.resolve())
@@ -78,16 +84,11 @@ def crawl_command(
         if not frontier.startswith(("redis://", "rediss://", "unix://")):
             fail(f"--frontier takes a Redis URL (redis://HOST:6379/0), got {frontier!r}", code=2)
         overrides["NEWSARCHIVE_FRONTIER"] = frontier
-    _crawl(
-        db,
-        outlets_file,
-        outlet or [],
-        since,
-        max_pages,
-        verbose,
-        overrides,
-        resume.resolve() if resume else None,
-    )
+    _check_outlets(outlets_file, outlet or [])
+    open_db(db)  # creates or upgrades the archive, saying so
+    log = configure_logging("crawl", db, verbose, log_file, configured)
+    _crawl(db, outlets_file, outlet or [], since, max_pages, overrides, resume.resolve() if resume else None)
+    notice(f"log: {log}")
 
 
 @app.command("schedule")
@@ -95,20 +96,21 @@ def schedule_command(
     outlets_file: OutletsFileOption = None,
     outlet: OutletOption = None,
     start_interval: Annotated[
-        float, typer.Option(min=0.1, help="Seconds between an outlet's first two crawls.")
+        float, typer.Option(min=0.1, metavar="SECONDS", help="Seconds between an outlet's first two crawls.")
     ] = settings.NEWSARCHIVE_SCHEDULE_START_INTERVAL,
     min_interval: Annotated[
-        float, typer.Option(min=0.1, help="Shortest interval (seconds).")
+        float, typer.Option(min=0.1, metavar="SECONDS", help="Shortest interval (seconds).")
     ] = settings.NEWSARCHIVE_SCHEDULE_MIN_INTERVAL,
     max_interval: Annotated[
-        float, typer.Option(min=0.1, help="Longest interval (seconds).")
+        float, typer.Option(min=0.1, metavar="SECONDS", help="Longest interval (seconds).")
     ] = settings.NEWSARCHIVE_SCHEDULE_MAX_INTERVAL,
     tick: Annotated[
-        float, typer.Option(min=0.05, help="Seconds between looks for due outlets.")
+        float, typer.Option(min=0.05, metavar="SECONDS", help="Seconds between looks for due outlets.")
     ] = settings.NEWSARCHIVE_SCHEDULE_TICK,
     rounds: Annotated[
-        int, typer.Option(min=0, help="Stop after N crawls (0: run until SIGTERM/SIGINT).")
+        int, typer.Option(min=0, metavar="N", help="Stop after N crawls (0: run until SIGTERM/SIGINT).")
     ] = 0,
+    log_file: LogFileOption = None,
     set_: Annotated[
         Optional[list[str]],
         typer.Option(
@@ -118,16 +120,17 @@ def schedule_command(
             help="A setting for every crawl (passed to `newsarchive crawl -s`).",
         ),
     ] = None,
-    db: DbOption = settings.NEWSARCHIVE_DB,
+    db: DbOption = "",
 ) -> None:
     """Crawl each outlet at its own interval, adapted to how often it publishes, until SIGTERM/SIGINT."""
     from crawler import outlets as registry
     from crawler.operations.schedule import Bounds, Scheduler
 
-    engine = open_db(db)
     if min_interval > max_interval:
         fail(f"--min-interval {min_interval:g} is above --max-interval {max_interval:g}", code=2)
-    settings_of(set_)  # refuse a bad setting (in -s or the environment) now, not in every crawl
+    configured = settings_of(set_)  # refuse a bad setting (in -s or the environment) now, not in every crawl
+    engine = open_db(db)
+    notice(f"log: {configure_logging('schedule', db, False, log_file, configured)}")
     try:
         scheduler = Scheduler(
             engine,
@@ -138,9 +141,10 @@ def schedule_command(
             tick,
             [arg for pair in set_ or [] for arg in ("-s", pair)],
             report=notice,
+            show=lambda summary: out_console.print(summary, markup=False, highlight=False),
         )
     except registry.RegistryError as exc:
-        fail(str(exc))
+        fail(str(exc), code=2)
     crawls = scheduler.run(rounds)
     notice(f"scheduler stopped after {crawls} crawl(s)")
 
@@ -153,17 +157,18 @@ def reextract_command(
         typer.Option("--warc-dir", metavar="DIR", help="Where the WARC files are now, if they were moved."),
     ] = None,
     set_: SetOption = None,
-    db: DbOption = settings.NEWSARCHIVE_DB,
+    log_file: LogFileOption = None,
+    db: DbOption = "",
 ) -> None:
     """Rebuild every captured article from its WARC record (no network): text, metadata, relevance, dedup."""
     from crawler.operations.reextract import reextract
 
     outlets = load_registry(outlets_file)
     configured = settings_of(set_)
-    engine = open_db(db)
+    engine = open_db(db, create=False)
     with session_factory(engine).begin() as session:
         total = session.scalar(select(func.count()).where(Article.warc_file.is_not(None))) or 0
-    configure_logging(False)
+    log = configure_logging("reextract", db, False, log_file, configured)
     with progress_bar("reextract", total) as tick:
         counts = reextract(engine, configured, outlets, warc_dir, on_progress=tick)
     notice(
@@ -177,6 +182,18 @@ def reextract_command(
         + (f"; {counts['without_capture']} articles have no capture" if counts["without_capture"] else "")
     )
     print_dedup_summary(engine)
+    notice(f"log: {log}")
+
+
+def _check_outlets(outlets_file: Optional[Path], slugs: list[str]) -> None:
+    """A registry that does not validate, or an unknown --outlet, is refused before anything starts."""
+    from crawler import outlets as registry
+    from crawler.operations.run import select_outlets
+
+    try:
+        select_outlets(outlets_file, slugs)
+    except registry.RegistryError as exc:
+        fail(str(exc), code=2)
 
 
 def _crawl(
@@ -185,14 +202,12 @@ def _crawl(
     slugs: list[str],
     since: Optional[datetime],
     max_pages: int,
-    verbose: bool,
     overrides: dict[str, Any],
     resume_dir: Optional[Path] = None,
 ) -> list[OutletResult]:
     from crawler import outlets as registry
     from crawler.operations.run import AlreadyRunning, run_crawl
 
-    configure_logging(verbose)
     live = _LiveProgress()
     try:
         with live:
@@ -207,11 +222,11 @@ def _crawl(
                 resume_dir=resume_dir,
             )
     except registry.RegistryError as exc:
-        fail(str(exc))
+        fail(str(exc), code=2)
     except AlreadyRunning as exc:
         # Under cron or a systemd timer an overlapping run is normal, not a failure.
         notice(f"newsarchive: {exc}")
-        raise typer.Exit(0) from None
+        return []
     _print_summary(run_id, results)
     return results
 
@@ -271,19 +286,29 @@ def demo_command(
     out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where the demo export goes.")] = Path(
         "demo-export"
     ),
-    db: DbOption = settings.NEWSARCHIVE_DB,
+    db: DbOption = "",
 ) -> None:
     """Serve a sample outlet on loopback, crawl it, then show a search and an export."""
-    from crawler.devsite.demo import DEMO_BASE, crawl_overrides, registry_toml, start_demo_server
+    from crawler.devsite.demo import (
+        DEMO_BASE,
+        DEMO_OUTLETS,
+        PARTNER_BASE,
+        crawl_overrides,
+        registry_toml,
+        start_demo_server,
+    )
 
     server = start_demo_server()
-    notice(f"demo outlet {DEMO_BASE} served on {server.url}")
+    notice(f"demo outlets {DEMO_BASE} and {PARTNER_BASE} served on {server.url}")
     with tempfile.TemporaryDirectory() as scratch:
         registry_file = Path(scratch) / "outlets.toml"
-        registry_file.write_text(registry_toml(DEMO_BASE), encoding="utf-8")
-        _crawl(db, registry_file, ["demo"], None, 0, False, crawl_overrides(server))
+        registry_file.write_text(registry_toml(DEMO_BASE, PARTNER_BASE), encoding="utf-8")
+        open_db(db)
+        log = configure_logging("demo", db, False, None, settings_of(None))
+        _crawl(db, registry_file, DEMO_OUTLETS, None, 0, crawl_overrides(server))
     server.shutdown()
     out_console.print("\n[bold]newsarchive search 'data center OR gpu' --limit 3[/bold]")
     search_command("data center OR gpu", limit=3, db=db)
     out_console.print(f"\n[bold]newsarchive export --out {out}[/bold]", highlight=False)
     export_command(out=out, db=db)
+    notice(f"log: {log}")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from crawler import pool
 from crawler.components.extensions import RunRecorder
 from crawler.items import PageItem, UrlOutcome
-from crawler.outcomes import Outcome
+from crawler.outcomes import PER_PAGE, Outcome
 from crawler.stages.process import Options, Processed
 from db.archive import PageResult, store_batch
 from db.dedup import DedupConfig
@@ -104,7 +104,7 @@ class ArchivePipeline:
             try:
                 processed = await self.pool.process(item.page, self.options)
             except Exception as exc:  # noqa: BLE001 - a bug in a stage costs its page, not the crawl
-                logger.exception("%s: extraction failed", item.page.url)
+                logger.exception("%s: extraction failed", item.page.url, extra=PER_PAGE)
                 processed = Processed(Outcome.ERROR, message=f"extraction failed: {type(exc).__name__}")
             self.stats.inc_value(f"extract/{processed.outcome}")
             state = self._state(
@@ -159,13 +159,15 @@ class ArchivePipeline:
 
     async def _reject(self, pages: list[PageResult], states: list[dict[str, Any]], reason: str) -> None:
         state = pages[0].state if pages else states[0]
-        logger.error("%s: not stored: %s", state["url"], reason[:300])
+        logger.error("%s: not stored: %s", state["url"], reason[:300], extra=PER_PAGE)
         self.stats.inc_value("archive/rejected")
         rejected = {**state, "outcome": Outcome.ERROR, "message": f"not stored: {reason}"[:300]}
         try:
             await asyncio.to_thread(self._write_retrying, [], [rejected])
         except (DBAPIError, UnicodeError, ValueError) as exc:
-            logger.error("%s: could not record it either: %s", state["url"], first_line(exc)[:300])
+            logger.error(
+                "%s: could not record it either: %s", state["url"], first_line(exc)[:300], extra=PER_PAGE
+            )
 
     def _write_retrying(self, results: list[PageResult], outcomes: list[dict[str, Any]]) -> None:
         """A database that went away (restarted, failed over) gets a few chances to come back;

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select, update
 from crawler import outlets as registry
 from crawler import pool
 from crawler.components.warc import read_response
+from crawler.outcomes import PER_PAGE
 from crawler.stages.process import Options, Page, Processed, SettingsLike
 from db import dedup
 from db.archive import REFRESHED
@@ -93,7 +94,12 @@ def _reextract_batch(
         except (OSError, ValueError, StopIteration) as exc:
             counts["capture_unreadable"] += 1
             logger.warning(
-                "article %s: capture %s@%s unreadable: %s", row.id, row.warc_file, row.warc_offset, exc
+                "article %s: capture %s@%s unreadable: %s",
+                row.id,
+                row.warc_file,
+                row.warc_offset,
+                exc,
+                extra=PER_PAGE,
             )
             continue
         options = Options.from_settings(settings, outlets.get(row.slug))

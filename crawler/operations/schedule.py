@@ -110,6 +110,7 @@ class Scheduler:
         tick_seconds: float,
         crawl_args: list[str],
         report: Callable[[str], None] = logger.info,
+        show: Callable[[str], None] = logger.info,
     ) -> None:
         self.engine, self.db_url, self.outlets_file = engine, db_url, outlets_file
         self.slugs = slugs or list(registry.load(outlets_file))
@@ -119,6 +120,7 @@ class Scheduler:
             crawl_args,
             report,
         )
+        self.show = show
         self.stopping = threading.Event()
         self.child: subprocess.Popen | None = None
 
@@ -151,11 +153,21 @@ class Scheduler:
         with session_factory(self.engine).begin() as session:
             before = session.scalar(select(func.max(CrawlRun.id))) or 0
         self.report(f"crawling {', '.join(slugs)}")
+        # The child writes its full log to its own file and says where on stderr; its summary table
+        # comes back here to be shown as this round's.
         self.child = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, env={**os.environ, "NEWSARCHIVE_DB": self.db_url}
+            command,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env={**os.environ, "NEWSARCHIVE_DB": self.db_url},
         )
-        returncode = self.child.wait()
+        summary, _ = self.child.communicate()
+        returncode = self.child.returncode
         self.child = None
+        if summary.strip():
+            self.show(summary.rstrip())
         with session_factory(self.engine, write=True).begin() as session:
             run_id = _run_after(session, before, slugs)
             if run_id is None:  # another scheduler holds the outlets' locks, or the crawl could not start

@@ -344,3 +344,35 @@ def test_a_crawl_listens_on_no_port(fixture_server, registry, tmp_path):
         finally:
             crawl.kill()
             crawl.wait()
+
+
+def test_without_verbose_the_terminal_tells_the_story_and_the_log_file_holds_the_rest(
+    fixture_server, registry, tmp_path
+):
+    """An outlet that cannot be reached: one summary line for it, no third-party records or
+    tracebacks on the terminal; Scrapy's log, with the DNS errors, in the run's log file."""
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    outlets = ["--outlets", str(registry), "--outlet", "feedonly", "--outlet", "unreachable"]
+    crawl = subprocess.run(
+        crawl_command(fixture_server, db, *outlets), capture_output=True, text=True, timeout=300
+    )
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    lines = crawl.stderr.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["new archive sqlite", "log"], crawl.stderr
+    log = Path(lines[-1].removeprefix("log: "))
+    # the default log file is in the archive's state directory, beside it
+    assert log.parent == tmp_path / "a.db-state" / "logs" and log.name.startswith("crawl-")
+    logged = log.read_text(encoding="utf-8")
+    assert "[scrapy." in logged and "unreachable.test" in logged
+    summary = [line for line in crawl.stdout.splitlines() if line.startswith("unreachable:")]
+    assert len(summary) == 1 and "unreachable" in summary[0].split(":", 2)[1]
+    # --verbose shows the full log on the terminal as well; --log-file puts the file where asked
+    chosen = tmp_path / "run.log"
+    verbose = subprocess.run(
+        crawl_command(fixture_server, db, *outlets, "--verbose", "--log-file", str(chosen)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert verbose.returncode == 0 and "[scrapy." in verbose.stderr
+    assert f"log: {chosen}" in verbose.stderr and "[scrapy." in chosen.read_text(encoding="utf-8")

@@ -80,9 +80,14 @@ def test_schedule_polls_outlets_and_stops_cleanly_on_sigterm(fixture_server, reg
                 break
     finally:
         scheduler.send_signal(signal.SIGTERM)
-        _, stderr = scheduler.communicate(timeout=180)
+        stdout, stderr = scheduler.communicate(timeout=180)
     assert scheduler.returncode == 0, stderr[-2000:]
     assert "scheduler stopped after" in stderr
+    # each round's summary is shown; every crawl's full log is a file, none of it on the terminal
+    assert "crawl run 1" in stdout and "crawl run 2" in stdout and "feedonly" in stdout
+    logs = tmp_path / "archive.db-state" / "logs"
+    assert len(list(logs.glob("crawl-*.log"))) >= 2 and len(list(logs.glob("schedule-*.log"))) == 1
+    assert "[scrapy." not in stderr and stderr.count("log: ") >= 3
     engine = make_engine(db_url)
     with session_factory(engine).begin() as session:
         runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
