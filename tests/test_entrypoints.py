@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from crawler import outlets as registry
@@ -32,14 +34,15 @@ def test_demo_crawls_searches_and_exports_offline(tmp_path):
     alone.parent.mkdir()
     alone.write_bytes((tmp_path / "archive.db").read_bytes())
     with sqlite3.connect(alone) as conn:
-        assert conn.execute("SELECT count(*) FROM articles").fetchone() == (40,)
+        assert conn.execute("SELECT count(*) FROM articles").fetchone() == (42,)
     # The summary is what the archive holds: the partner copy stored before its original counts as a copy.
-    assert summary_rows(result.stdout)["demo"] == ["ok", "40", "38", "2", "7", "0"]
+    assert summary_rows(result.stdout)["demo"] == ["ok", "36", "36", "0", "7", "0"]
+    assert summary_rows(result.stdout)["parceiro"] == ["ok", "6", "4", "2", "0", "0"]
     with sqlite3.connect(tmp_path / "archive.db") as conn:
         assert conn.execute(
             "SELECT count(*) - count(duplicate_of_id), count(duplicate_of_id), "
             "sum(NOT is_relevant AND duplicate_of_id IS NULL) FROM articles"
-        ).fetchone() == (38, 2, 7)
+        ).fetchone() == (40, 2, 7)
         stored, relevant = conn.execute(
             "SELECT count(*), sum(is_relevant AND duplicate_of_id IS NULL) FROM articles"
         ).fetchone()
@@ -55,7 +58,7 @@ def test_demo_crawls_searches_and_exports_offline(tmp_path):
             "HAVING count(DISTINCT language) > 1"
         ).fetchall()
     exported = sorted((tmp_path / "demo-export").glob("*.txt"))
-    assert stored == 40 and len(exported) == relevant > 0
+    assert stored == 42 and len(exported) == relevant > 0
     assert len(credited) == 2 and all("/parceiros/" in copy and "/pro/" in orig for copy, orig in credited)
     assert (2, 2, 0) in translated and len(translated) >= 2
     assert exported[0].name.startswith("000_") and (tmp_path / "demo-export" / "manifest.jsonl").exists()
@@ -70,8 +73,13 @@ def test_demo_crawls_searches_and_exports_offline(tmp_path):
     )
     assert again.returncode == 0, again.stderr[-2000:]
     with sqlite3.connect(tmp_path / "archive.db") as conn:
-        assert conn.execute("SELECT count(*), count(duplicate_of_id) FROM articles").fetchone() == (40, 2)
+        assert conn.execute("SELECT count(*), count(duplicate_of_id) FROM articles").fetchone() == (42, 2)
+        # the articles span the six months before today, the newest no later than now
+        oldest, newest = conn.execute("SELECT min(published_at), max(published_at) FROM articles").fetchone()
         assert conn.execute("SELECT articles_new, pages FROM crawl_runs WHERE id = 2").fetchone() == (0, 0)
+    now = datetime.now(timezone.utc)
+    assert now - timedelta(days=200) < datetime.fromisoformat(oldest).replace(tzinfo=timezone.utc)
+    assert datetime.fromisoformat(newest).replace(tzinfo=timezone.utc) < now
     assert sorted((tmp_path / "demo-export").glob("*.txt")) == exported
 
 
@@ -151,15 +159,46 @@ def test_extract_runs_the_crawl_pipeline_on_saved_pages(tmp_path):
     assert text_only.stdout.strip() == story.text
 
 
-def test_extract_of_a_missing_file_is_one_line_exit_1(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "extract", str(tmp_path / "nope.html")],
+def test_extract_of_a_missing_or_damaged_file_is_one_line_exit_1(tmp_path):
+    damaged = tmp_path / "cut.html.gz"
+    damaged.write_bytes(gzip.compress(b"<html><body><p>cut short</p></body></html>")[:20])
+    for path, says in ((tmp_path / "nope.html", "No such file"), (damaged, "a damaged gzip file")):
+        result = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "extract", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 1
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("newsarchive: error: cannot read") and says in lines[0]
+
+
+def test_a_demo_whose_outlets_another_crawl_holds_still_searches_and_exports(tmp_path):
+    from db import locks
+    from db.session import make_engine
+
+    first = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "demo"],
+        cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
     )
-    assert result.returncode == 1
-    assert (
-        result.stderr.strip().startswith("newsarchive: error: cannot read")
-        and len(result.stderr.strip().splitlines()) == 1
+    assert first.returncode == 0, first.stderr[-2000:]
+    engine = make_engine(f"sqlite:///{tmp_path / 'archive.db'}")
+    with locks.held(engine, "crawl:demo"), locks.held(engine, "crawl:parceiro"):
+        again = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "demo", "--out", "second-export"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    engine.dispose()
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "another crawl of this outlet is running" in again.stderr
+    assert "newsarchive search" in again.stdout and "demo.newsarchive.test" in again.stdout
+    assert len(list((tmp_path / "second-export").glob("*.txt"))) == len(
+        list((tmp_path / "demo-export").glob("*.txt"))
     )
