@@ -59,7 +59,15 @@ def test_commands_read_settings_from_the_environment_and_set_overrides_it(tmp_pa
 
 @pytest.mark.parametrize("debug,traceback", [("0", False), ("false", False), ("1", True)])
 def test_newsarchive_debug_0_means_off(tmp_path, debug, traceback):
-    command = [sys.executable, "-m", "crawler.cli", "stats", "--db", f"sqlite:///{tmp_path}/no/such/dir/a.db"]
+    command = [
+        sys.executable,
+        "-m",
+        "crawler.cli",
+        "db",
+        "upgrade",
+        "--db",
+        f"sqlite:///{tmp_path}/no/such/dir/a.db",
+    ]
     result = subprocess.run(
         command, capture_output=True, text=True, timeout=120, env={**os.environ, "NEWSARCHIVE_DEBUG": debug}
     )
