@@ -7,6 +7,7 @@ host...). Extra sites isolate one discovery path or one failure each.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -580,6 +581,67 @@ def idn_site(sites: dict[str, dict[str, Resource]]) -> None:
     sites.setdefault("xn--notcias-9ya.test", {})["/feed/"] = Resource(feed, RSS)
 
 
+SOURCES = "https://sources.test"
+
+
+def sources_site(sites: dict[str, dict[str, Resource]]) -> list[str]:
+    """Sources as real outlets get them wrong: robots.txt names the index twice and a feed as a
+    sitemap (`Site-map:`); the index lists itself and a child that a second index lists again;
+    the child's entries carry images; a feed moved (301) and one served with a Content-Location,
+    both with relative links; a "feed" that is an HTML page. Returns the article URLs to find."""
+    found = []
+
+    def story(number: int, path: str) -> sitegen.SiteArticle:
+        item, page = _story_page(number, f"{SOURCES}{path}")
+        add(sites, item.url, Resource(page.encode(), HTML))
+        found.append(item.url)
+        return item
+
+    in_sitemap = [story(5400 + n, f"/2025/06/0{n + 1}/pro/sitemap-story-{n}/") for n in range(2)]
+    robots = (
+        f"User-agent: *\nSitemap: {SOURCES}/sitemap_index.xml\nSitemap: {SOURCES}/sitemap_index.xml\n"
+        f"Site-map: {SOURCES}/feed-as-sitemap.xml\n"
+    )
+    add(sites, f"{SOURCES}/robots.txt", Resource(robots.encode(), "text/plain"))
+    index = [f"{SOURCES}/sitemap_index.xml", f"{SOURCES}/sitemap-a.xml", f"{SOURCES}/sitemap-b.xml"]
+    add(sites, index[0], Resource(sitegen.sitemap_index(index).encode(), XML))
+    add(sites, index[2], Resource(sitegen.sitemap_index([index[1], index[0]]).encode(), XML))
+    with_images = (
+        sitegen.urlset(in_sitemap)
+        .replace(
+            "</loc>",
+            "</loc><image:image><image:loc>https://img.sources.test/photo.jpg</image:loc></image:image>",
+        )
+        .replace("<urlset ", '<urlset xmlns:image="http://www.google.com/schemas/sitemap-image/1.1" ')
+    )
+    add(sites, index[1], Resource(with_images.encode(), XML))
+    as_feed = [story(5410, "/2025/06/03/pro/feed-story/")]
+    add(
+        sites,
+        f"{SOURCES}/feed-as-sitemap.xml",
+        Resource(sitegen.rss_feed("S", SOURCES, as_feed).encode(), RSS),
+    )
+    moved = story(5411, "/noticias/2025/06/04/pro/moved-story/")
+    relative = dataclasses.replace(moved, url="../2025/06/04/pro/moved-story/")
+    add(sites, f"{SOURCES}/news/feed/", redirect(f"{SOURCES}/noticias/feed/"))
+    add(
+        sites, f"{SOURCES}/noticias/feed/", Resource(sitegen.rss_feed("S", SOURCES, [relative]).encode(), RSS)
+    )
+    located = story(5412, "/secao/2025/06/05/pro/located-story/")
+    relative = dataclasses.replace(located, url="../2025/06/05/pro/located-story/")
+    add(
+        sites,
+        f"{SOURCES}/cl-feed/",
+        Resource(
+            sitegen.rss_feed("S", SOURCES, [relative]).encode(),
+            RSS,
+            headers={"Content-Location": "/secao/feed/"},
+        ),
+    )
+    add(sites, f"{SOURCES}/broken-feed/", Resource(b"<html><body><h1>Not a feed</h1></body></html>", HTML))
+    return found
+
+
 def all_sites() -> dict[str, dict[str, Resource]]:
     sites: dict[str, dict[str, Resource]] = {}
     shipped_outlet_sites(sites)
@@ -591,6 +653,7 @@ def all_sites() -> dict[str, dict[str, Resource]]:
     big_sitemap_site(sites)
     robots_unavailable_site(sites)
     idn_site(sites)
+    sources_site(sites)
     return sites
 
 
@@ -645,6 +708,12 @@ feeds = ["https://robots503.test/feed/"]
 name = "Notícias"
 language = "pt"
 feeds = ["{IDN}/feed/"]
+
+[outlets.sources]
+name = "Sources"
+language = "pt"
+feeds = ["{SOURCES}/news/feed/", "{SOURCES}/cl-feed/", "{SOURCES}/broken-feed/"]
+sitemaps = ["{SOURCES}/robots.txt"]
 
 [outlets.unreachable]
 name = "Unreachable"

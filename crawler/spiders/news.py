@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -78,6 +79,9 @@ class NewsSpider(scrapy.Spider):
         self.max_pages = max_pages
         self.allowed_domains = list(outlet.allowed_domains)
         self.scheduled: set[str] = set()
+        # Sources asked for in this crawl: a sitemap listed by several indexes, twice in robots.txt,
+        # or by itself is fetched once.
+        self.sources: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -111,13 +115,22 @@ class NewsSpider(scrapy.Spider):
             return  # another worker reads the sources; this one takes requests from the shared queue
         for url in self.outlet.feeds:
             yield self._source_request(url, self.parse_feed, "feed")
-        for url in self.outlet.sitemaps:
+        for url in self._new_sources(list(self.outlet.sitemaps)):
             if url.rstrip("/").endswith("robots.txt"):
                 yield self._source_request(url, self.parse_robots, "robots")
             else:
                 yield self._source_request(url, self.parse_sitemap, "sitemap", **{SITEMAP_DEPTH: 0})
         for url in self.outlet.listing_pages:
             yield self._source_request(url, self.parse_listing, "listing", page=1)
+
+    def _new_sources(self, urls: list[str]) -> list[str]:
+        fresh = []
+        for url in urls:
+            key = canonical_url(url)
+            if key not in self.sources:
+                self.sources.add(key)
+                fresh.append(url)
+        return fresh
 
     def _source_request(
         self, url: str, callback: Callable[..., Any], kind: str, priority: int = 0, **meta: Any
@@ -137,7 +150,7 @@ class NewsSpider(scrapy.Spider):
         if _unchanged_or_gone(response):
             yield from self._source_outcome(response)
             return
-        info = discover.parse_feed(response.body, response.url)
+        info = discover.parse_feed(response.body, _base_url(response))
         self.crawler.stats.inc_value("discover/feed_entries", len(info.links))
         if info.update_seconds:  # the feed's own sy:updatePeriod / <ttl>: the scheduler polls no faster
             self.crawler.stats.min_value("discover/feed_update_seconds", info.update_seconds)
@@ -151,7 +164,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         # The index a robots.txt names is as deep as one listed directly in the registry.
-        for url in discover.robots_sitemaps(response.text, response.url):
+        for url in self._new_sources(discover.robots_sitemaps(response.text, response.url)):
             yield self._source_request(url, self.parse_sitemap, "sitemap", **{SITEMAP_DEPTH: 0})
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
@@ -164,17 +177,19 @@ class NewsSpider(scrapy.Spider):
             yield from self._source_outcome(response)
             return
         try:
-            info = discover.parse_sitemap(response.body, response.url, self.sitemap_maxsize)
+            info = discover.parse_sitemap(response.body, _base_url(response), self.sitemap_maxsize)
         except (ValueError, OSError, EOFError) as exc:
             self._source_failed(response.url, f"unreadable sitemap: {exc}")
             yield self._outcome(response, Outcome.ERROR, f"unreadable sitemap: {exc}")
             return
         yield self._outcome(response, Outcome.NOT_ARTICLE)
-        children = [
-            child.url
-            for child in info.children
-            if depth < self.sitemap_max_depth and not self._too_old(child)
-        ]
+        children = self._new_sources(
+            [
+                child.url
+                for child in info.children
+                if depth < self.sitemap_max_depth and not self._too_old(child)
+            ]
+        )
         self.crawler.stats.inc_value("discover/sitemap_urls", len(info.links))
         for link in info.links:
             yield from self._consider(link)
@@ -322,6 +337,13 @@ class NewsSpider(scrapy.Spider):
     def _too_old(self, link: discover.Link) -> bool:
         newest = link.newest_date
         return self.since is not None and newest is not None and newest < self.since
+
+
+def _base_url(response: Response) -> str:
+    """What relative links in a feed or sitemap resolve against: its Content-Location, else its
+    final URL after redirects."""
+    location = _header(response, b"Content-Location")
+    return urljoin(response.url, location) if location else response.url
 
 
 def _unchanged_or_gone(response: Response) -> bool:

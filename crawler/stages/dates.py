@@ -88,6 +88,16 @@ MONTHS = {
     "avr": 4,
     "juil": 7,
     "déc": 12,
+    # the three- and four-letter abbreviations of pt, es and fr feeds ("qua, 05 fev 2025 …")
+    "janv": 1,
+    "fev": 2,
+    "abr": 4,
+    "ago": 8,
+    "set": 9,
+    "out": 10,
+    "dez": 12,
+    "ene": 1,
+    "dic": 12,
 }
 _MONTH = "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True))
 _TIME = r"(?:\s*,?\s*(?:às|as|a las|à|at|-)?\s*(?P<hour>\d{1,2})\s*(?:h|:)\s*(?P<minute>\d{2})?)?"
@@ -119,11 +129,21 @@ def plausible(
     return value if EARLIEST <= value <= now + FUTURE_SLACK else None
 
 
+# RFC 822 with a localised day or month name: "mer, 16 nov 2022 00:38:15 +0100", "qua, 05 fev 2025
+# 10:00:00 -0300" (the day name is dropped; the month is read from MONTHS; the offset is kept).
+_LOCAL_RFC822 = re.compile(
+    rf"^(?:[^\W\d]+\.?,?\s+)?(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH})\.?\s+(?P<year>\d{{4}})\s+"
+    r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?)\s*(?P<zone>[+-]\d{4}|[A-Za-z]{1,5})?\s*$",
+    re.IGNORECASE,
+)
+_ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def parse_date(text: str | None, now: datetime | None = None, zone: tzinfo = timezone.utc) -> datetime | None:
     if not text or not text.strip():
         return None
     text = text.strip()
-    for parse in (_iso, _rfc822, _local):
+    for parse in (_iso, _rfc822, _local_rfc822, _local):
         value = parse(text)
         if value is not None:
             return plausible(value, now, zone)
@@ -142,6 +162,14 @@ def _rfc822(text: str) -> datetime | None:
         return parsedate_to_datetime(text)  # naive only for "-0000", which RFC 5322 calls "no zone known"
     except (TypeError, ValueError, IndexError):
         return None
+
+
+def _local_rfc822(text: str) -> datetime | None:
+    match = _LOCAL_RFC822.match(text)
+    if not match:
+        return None
+    month = _ENGLISH_MONTHS[MONTHS[match["month"].lower()] - 1]
+    return _rfc822(f"{match['day']} {month} {match['year']} {match['time']} {match['zone'] or ''}".strip())
 
 
 def _local(text: str) -> datetime | None:

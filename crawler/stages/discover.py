@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import calendar
 import gzip
+import html
 import io
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 from lxml import etree
@@ -49,25 +51,96 @@ _SY_PERIODS = {"hourly": 3600, "daily": 86400, "weekly": 604800, "monthly": 2592
 
 
 def parse_feed(body: bytes, url: str) -> FeedInfo:
-    """RSS 0.9x/1.0/2.0 or Atom; a document that is not a feed gives no links."""
+    """RSS 0.9x/1.0/2.0, Atom or JSON Feed 1.0/1.1; a document that is not a feed gives no links.
+    `url` is the base for relative links: the feed's final URL after redirects (or its
+    Content-Location)."""
+    stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped[:1] == b"{":
+        return _json_feed(stripped, url)
     parsed = feedparser.parse(body, response_headers={"content-location": url})
     if not parsed.entries and not parsed.get("version"):
         return FeedInfo([], is_feed=False)
+    atom = str(parsed.get("version", "")).startswith("atom")
     links = []
     for entry in parsed.entries:
-        href = entry.get("link") or next(
-            (link.get("href") for link in entry.get("links", []) if link.get("href")), None
-        )
-        if not href:
-            continue
-        link = urljoin(url, href.strip())
-        if not link.startswith(("http://", "https://")):
+        link = _entry_link(entry, url, atom)
+        if link is None:
             continue
         # asked by exact key: feedparser's `.get` maps updated -> published with a warning
-        published = _struct_time(entry["published_parsed"] if "published_parsed" in entry.keys() else None)
-        updated = _struct_time(entry["updated_parsed"] if "updated_parsed" in entry.keys() else None)
-        links.append(Link(link, entry.get("title") or None, published or updated, updated, "feed"))
+        keys = entry.keys()
+        published = _struct_time(entry["published_parsed"] if "published_parsed" in keys else None)
+        updated = _struct_time(entry["updated_parsed"] if "updated_parsed" in keys else None)
+        # A date feedparser cannot read ("qua, 05 jun 2024 10:00:00 -0300") is read as pages' are.
+        published = published or parse_date(entry["published"] if "published" in keys else None)
+        updated = updated or parse_date(entry["updated"] if "updated" in keys else None)
+        links.append(Link(link, _title(entry.get("title")), published or updated, updated, "feed"))
     return FeedInfo(links, _feed_update_seconds(parsed.feed))
+
+
+# Media an enclosure or a feed's link may point at: never an article page.
+_MEDIA_PATH = re.compile(
+    r"\.(?:mp3|m4a|aac|ogg|oga|opus|wav|flac|mp4|m4v|mov|webm|avi|jpe?g|png|gif|webp|avif|svg|pdf|zip)$",
+    re.IGNORECASE,
+)
+
+
+def _entry_link(entry, base: str, atom: bool) -> str | None:
+    """The entry's page: its <link> (or the first alternate link), never an enclosure or a media file.
+    An RSS <guid isPermaLink> is a page (feedparser gives it as the link); an Atom <id> is only a name."""
+    candidates = [None if atom else entry.get("link")] + [
+        link.get("href")
+        for link in entry.get("links", [])
+        if link.get("rel", "alternate") == "alternate" and not _is_media_type(link.get("type"))
+    ]
+    enclosures = {link.get("href") for link in entry.get("links", []) if link.get("rel") == "enclosure"}
+    for href in candidates:
+        if not href or href in enclosures:
+            continue
+        link = urljoin(base, href.strip())
+        if link.startswith(("http://", "https://")) and not _MEDIA_PATH.search(urlsplit(link).path):
+            return link
+    return None
+
+
+def _is_media_type(value: str | None) -> bool:
+    return bool(value) and str(value).split("/", 1)[0] in ("audio", "video", "image")
+
+
+def _title(value: str | None) -> str | None:
+    """Feed titles as text: entities unescaped ("&amp;#8217;" included), tags and spaces dropped."""
+    if not value:
+        return None
+    text = html.unescape(html.unescape(value))
+    text = re.sub(r"<[^>]+>", "", text)
+    return " ".join(text.split()) or None
+
+
+def _json_feed(body: bytes, url: str) -> FeedInfo:
+    """JSON Feed (https://jsonfeed.org/version/1 and /1.1): items' `url` (else `external_url`)."""
+    try:
+        document = json.loads(body.decode("utf-8", "replace"))
+    except ValueError:
+        return FeedInfo([], is_feed=False)
+    if not isinstance(document, dict) or not str(document.get("version", "")).startswith(
+        "https://jsonfeed.org/version/"
+    ):
+        return FeedInfo([], is_feed=False)
+    base = document.get("feed_url") if isinstance(document.get("feed_url"), str) else url
+    links = []
+    for item in document.get("items") or []:
+        if not isinstance(item, dict):
+            continue
+        href = next((item[k] for k in ("url", "external_url") if isinstance(item.get(k), str)), None)
+        if not href:
+            continue
+        link = urljoin(urljoin(url, base), href.strip())
+        if not link.startswith(("http://", "https://")) or _MEDIA_PATH.search(urlsplit(link).path):
+            continue
+        published = parse_date(str(item.get("date_published") or "")) or None
+        modified = parse_date(str(item.get("date_modified") or "")) or None
+        title = _title(item.get("title")) if isinstance(item.get("title"), str) else None
+        links.append(Link(link, title, published or modified, modified, "feed"))
+    return FeedInfo(links)
 
 
 def _struct_time(value) -> datetime | None:
@@ -94,6 +167,7 @@ def _feed_update_seconds(feed) -> int | None:
 class SitemapInfo:
     children: list[Link]  # further sitemaps (from a sitemap index)
     links: list[Link]  # page URLs
+    is_feed: bool = False  # it was a feed (a robots.txt `Sitemap:` line may name one)
 
 
 def maybe_gunzip(body: bytes, max_bytes: int = SITEMAP_MAX_BYTES) -> bytes:
@@ -107,50 +181,93 @@ def maybe_gunzip(body: bytes, max_bytes: int = SITEMAP_MAX_BYTES) -> bytes:
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+_FEED_ROOTS = frozenset({"rss", "feed", "RDF", "channel"})
+_URL = re.compile(rb"https?://[^\s<>\"']+")
 
 
 def parse_sitemap(body: bytes, url: str, max_bytes: int = SITEMAP_MAX_BYTES) -> SitemapInfo:
-    """A sitemap index, a urlset (with Google News and lastmod data), or a plain-text list."""
+    """A sitemap index, a urlset (with Google News data), a plain-text list, or a feed found where a
+    sitemap was expected. Only an entry's own `loc` and `lastmod` (and `news:title`,
+    `news:publication_date`) count: the `loc` of an image or a video inside it is not the page."""
     data = maybe_gunzip(body, max_bytes)
-    stripped = data.lstrip()
+    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")  # a byte-order mark or blank lines before <?xml
+    if stripped[:1] == b"{":
+        feed = parse_feed(stripped, url)
+        return SitemapInfo([], [replace(link, source="sitemap") for link in feed.links], is_feed=feed.is_feed)
     if stripped[:1] != b"<":
-        lines = [line.strip() for line in data.decode("utf-8", "replace").splitlines()]
+        lines = [line.strip() for line in stripped.decode("utf-8", "replace").splitlines()]
         return SitemapInfo(
             [], [Link(line, source="sitemap") for line in lines if line.startswith(("http://", "https://"))]
         )
     root = etree.fromstring(stripped, parser=_PARSER)
-    if root is None:
+    if root is None or not isinstance(root.tag, str):
         return SitemapInfo([], [])
-    children: list[Link] = []
+    if etree.QName(root).localname in _FEED_ROOTS:
+        feed = parse_feed(stripped, url)
+        return SitemapInfo([], [replace(link, source="sitemap") for link in feed.links], is_feed=True)
+    is_index = etree.QName(root).localname == "sitemapindex"
+    entries = [
+        el for el in root if isinstance(el.tag, str) and etree.QName(el).localname in ("url", "sitemap")
+    ]
+    # Truncated XML: lxml's recover mode closes the element that was cut, which would yield its
+    # half URL. Only entries whose closing tag is in the document count.
+    closed = len(re.findall(rb"</(?:[\w-]+:)?(?:url|sitemap)\s*>", stripped))
     links: list[Link] = []
-    for element in root:
-        if not isinstance(element.tag, str):
+    for entry in entries[:closed]:
+        links += _entry_links(entry, url)
+    if not entries and is_index:  # an index written as bare URLs, without <sitemap><loc>
+        links = [Link(found.decode("utf-8", "replace"), source="sitemap") for found in _URL.findall(stripped)]
+        links = links[:-1] if not re.search(rb"</(?:[\w-]+:)?sitemapindex\s*>", stripped) else links
+    return SitemapInfo(links if is_index else [], [] if is_index else links)
+
+
+def _entry_links(entry, base: str) -> list[Link]:
+    """One Link per `loc` directly in this <url> or <sitemap> (several are allowed in an index)."""
+    direct: dict[str, str] = {}
+    locs = []
+    news = None
+    for child in entry:
+        if not isinstance(child.tag, str):
             continue
-        kind = etree.QName(element).localname
+        name = etree.QName(child).localname
+        if name == "loc":  # its text, even wrapped in a stray element: <loc><url><![CDATA[…]]></url></loc>
+            locs.append("".join(child.itertext()).strip())
+        elif name == "news":
+            news = child
+        else:
+            direct.setdefault(name, (child.text or "").strip())
+    if not locs and (entry.text or "").strip():  # an index entry written as a bare URL, without <loc>
+        locs = [entry.text.strip()]
+    title = published = None
+    if news is not None:
         fields = {
             etree.QName(el).localname: (el.text or "").strip()
-            for el in element.iter()
+            for el in news.iter()
             if isinstance(el.tag, str)
         }
-        loc = fields.get("loc")
-        if not loc:
-            continue
-        link = Link(
-            urljoin(url, loc),
-            title=fields.get("title") or None,
-            published=parse_date(fields.get("publication_date")),
-            lastmod=parse_date(fields.get("lastmod")),
-            source="sitemap",
-        )
-        (children if kind == "sitemap" else links).append(link)
-    return SitemapInfo(children, links)
+        title, published = _title(fields.get("title")), parse_date(fields.get("publication_date"))
+    lastmod = parse_date(direct.get("lastmod"))
+    return [
+        Link(urljoin(base, loc), title=title, published=published, lastmod=lastmod, source="sitemap")
+        for loc in locs
+        if loc and urljoin(base, loc).startswith(("http://", "https://"))
+    ]
 
 
-_ROBOTS_SITEMAP = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+# `Sitemap:`, and the spellings found in the wild: `Site-map:`, `sitemap :`, `SITEMAP:`.
+_ROBOTS_SITEMAP = re.compile(r"^\s*site-?map\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
 def robots_sitemaps(robots_txt: str, url: str) -> list[str]:
-    return [urljoin(url, found) for found in _ROBOTS_SITEMAP.findall(robots_txt)]
+    """The sitemaps a robots.txt names, each once, in order; a line that is not a URL is skipped."""
+    found = []
+    for value in _ROBOTS_SITEMAP.findall(robots_txt):
+        if "\ufffd" in value:  # undecodable bytes: not a URL anyone can fetch
+            continue
+        absolute = urljoin(url, value)
+        if absolute.startswith(("http://", "https://")) and absolute not in found:
+            found.append(absolute)
+    return found
 
 
 @dataclass(frozen=True)

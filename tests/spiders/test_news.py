@@ -350,3 +350,27 @@ def test_redirect_loops_and_off_site_redirects_are_recorded(edge_crawl):
 def test_an_outlet_whose_host_is_written_in_unicode_is_crawled(fixture_server, registry, db_url):
     result = run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "idn")
     assert summary_rows(result.stdout)["idn"][:3] == ["ok", "2", "2"]
+
+
+def test_sources_as_outlets_get_them_wrong_each_sitemap_fetched_once(fixture_server, registry, db_url):
+    """robots.txt naming an index twice and a feed as a sitemap, an index listing itself and a child
+    another index lists again, images in the entries, a moved feed and one with a Content-Location
+    (relative links), a feed that is HTML: every article found, each sitemap fetched once, and the
+    broken feed one line in the summary."""
+    from ..sites import sources_site
+
+    expected = sources_site({})
+    seen = len(fixture_server.requests())
+    result = run_crawl(fixture_server, db_url, "--outlets", str(registry), "--outlet", "sources")
+    assert sorted(a.url for a in articles(db_url, "sources")) == sorted(expected)
+    log = fixture_server.requests()[seen:]
+    requested = [e["path"] for e in log if e["host"] == "sources.test"]
+    for path in (
+        "/sitemap_index.xml",
+        "/sitemap-a.xml",
+        "/sitemap-b.xml",
+        "/feed-as-sitemap.xml",
+    ):  # (robots.txt is read twice: for its rules by the robots middleware, for its sitemaps here)
+        assert requested.count(path) == 1, (path, requested)
+    assert not any(e["host"] == "img.sources.test" for e in log)
+    assert "broken-feed" in result.stdout and "not a feed" in result.stdout
