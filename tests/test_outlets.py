@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,29 @@ def test_allowed_domains_default_to_source_hosts(tmp_path):
     outlet = registry.load(path)["t"]
     assert outlet.allowed_domains == ("rss.t.test", "www.t.test")
     assert outlet.wants("https://www.t.test/2025/a/") and not outlet.wants("https://evil.test/a/")
+
+
+def _real_urls() -> list[tuple[str, str, bool]]:
+    examples = tomllib.loads(
+        (Path(__file__).parent / "fixtures" / "outlet_urls.toml").read_text(encoding="utf-8")
+    )
+    return [
+        (slug, url, wanted)
+        for slug, table in examples.items()
+        for wanted, key in ((True, "accept"), (False, "reject"))
+        for url in table[key]
+    ]
+
+
+def test_every_shipped_outlet_has_real_url_examples():
+    examples = {slug for slug, _, _ in _real_urls()}
+    assert examples == set(registry.load())
+
+
+@pytest.mark.parametrize("slug,url,wanted", _real_urls())
+def test_the_shipped_patterns_accept_real_articles_and_reject_the_rest(slug, url, wanted):
+    """Real URLs of each outlet (tests/fixtures/outlet_urls.toml says where they were found)."""
+    from crawler.stages.dedup import canonical_url
+
+    outlet = registry.load()[slug]
+    assert outlet.wants(canonical_url(url)) == wanted
