@@ -13,7 +13,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-REQUIRED_ONE_OF = ("feeds", "sitemaps", "listing_pages")
+# An outlet with only a homepage is autodiscovered: its feeds, sitemaps and WordPress API.
+REQUIRED_ONE_OF = ("feeds", "sitemaps", "listing_pages", "homepage")
 LIST_KEYS = (
     "feeds",
     "sitemaps",
@@ -23,7 +24,8 @@ LIST_KEYS = (
     "boilerplate_patterns",
 )
 TEXT_KEYS = ("name", "homepage", "language", "country", "article_url_pattern", "timezone")
-KNOWN_KEYS = set(LIST_KEYS) | set(TEXT_KEYS)
+BOOL_KEYS = ("wordpress",)
+KNOWN_KEYS = set(LIST_KEYS) | set(TEXT_KEYS) | set(BOOL_KEYS)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -46,6 +48,12 @@ class Outlet:
     allowed_domains: tuple[str, ...] = ()
     boilerplate_patterns: tuple[re.Pattern[str], ...] = field(default=())
     timezone: str | None = None  # IANA name: where the outlet's dates without an offset are
+    wordpress: bool | None = None  # a WordPress site (its REST API backfills); None: detect it
+
+    @property
+    def autodiscovered(self) -> bool:
+        """Declared with a homepage only: the crawl finds its feeds and sitemaps."""
+        return not (self.feeds or self.sitemaps or self.listing_pages)
 
     def as_row(self) -> dict[str, str | None]:
         return {
@@ -103,9 +111,13 @@ def _outlet(path: Path | Traversable, slug: str, table: object) -> Outlet:
     for key in TEXT_KEYS:
         if key in table and not isinstance(table[key], str):
             raise problem(f"{key!r} must be a string")
+    for key in BOOL_KEYS:
+        if key in table and not isinstance(table[key], bool):
+            raise problem(f"{key!r} must be true or false")
     if not any(table.get(key) for key in REQUIRED_ONE_OF):
         raise problem(f"no source: give at least one of {', '.join(REQUIRED_ONE_OF)}")
     sources = [*table.get("feeds", []), *table.get("sitemaps", []), *table.get("listing_pages", [])]
+    sources += [table["homepage"]] if table.get("homepage") else []
     for url in sources:
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
             raise problem(f"source {url!r} is not an http(s) URL")
@@ -135,6 +147,7 @@ def _outlet(path: Path | Traversable, slug: str, table: object) -> Outlet:
         allowed_domains=tuple(domains),
         boilerplate_patterns=tuple(_pattern(problem, p) for p in table.get("boilerplate_patterns", [])),
         timezone=table.get("timezone"),
+        wordpress=table.get("wordpress"),
     )
 
 

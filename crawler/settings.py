@@ -19,6 +19,10 @@ NEWSARCHIVE_SEARCH_CANDIDATES = 1000
 NEWSARCHIVE_OUTLETS_FILE = None
 # Only articles dated (feed, sitemap) on or after this ISO date; None for no bound.
 NEWSARCHIVE_SINCE = None
+# Only articles dated before this ISO date; None for no bound (a backfill's window end).
+NEWSARCHIVE_UNTIL = None
+# Pages walked per backfill source: WordPress REST API pages (100 posts each), then feed pages.
+NEWSARCHIVE_BACKFILL_MAX_PAGES = 50
 # Article pages requested per outlet and crawl; 0 for no limit.
 NEWSARCHIVE_MAX_PAGES = 0
 # Listing pages followed through "next" links, per listing source.

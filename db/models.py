@@ -173,6 +173,9 @@ class CrawlRunOutlet(Base):
     message: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     feed_update_seconds: Mapped[int | None] = mapped_column(Integer)
+    # What the crawl found for the outlet: autodiscovered feeds and sitemaps, its WordPress API, how
+    # a backfill went. None when there was nothing to find (every source in the registry).
+    discovered: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class OutletSchedule(Base):

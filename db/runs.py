@@ -100,6 +100,7 @@ class CrawlRunLedger:
                     message=message,
                     finished_at=utcnow(),
                     feed_update_seconds=stats.get("discover/feed_update_seconds"),
+                    discovered=discovered(stats),
                     **counters,
                     **_archived(session, outlet_id, run.started_at),
                 )
@@ -155,6 +156,21 @@ def _archived(session: Session, outlet_id: int, since: datetime) -> dict[str, in
         ).where(*new)
     ).one()
     return {"articles_new": row[0], "duplicates": row[1], "off_topic": row[2]}
+
+
+# Stats a crawl records about what it found (crawler/spiders/news.py) -> keys of `discovered`.
+DISCOVERED: Final = {
+    "discover/found_feeds": "feeds",
+    "discover/found_sitemaps": "sitemaps",
+    "discover/wordpress_api": "wordpress_api",
+    "discover/backfill": "backfill",
+    "discover/api_posts": "api_posts",
+}
+
+
+def discovered(stats: Mapping[str, Any]) -> dict[str, Any] | None:
+    found = {name: stats[key] for key, name in DISCOVERED.items() if stats.get(key) is not None}
+    return found or None
 
 
 def _add_counters(total: Mapping[str, Any], stats: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import html
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from crawler.devsite import sitegen
 from crawler.devsite.siteserver import Resource, redirect
 from crawler.devsite.synthetic import SyntheticArticle, article, slugify
+from crawler.stages import discover
 
 HTML = "text/html; charset=utf-8"
 RSS = "application/rss+xml; charset=UTF-8"
@@ -642,6 +645,116 @@ def sources_site(sites: dict[str, dict[str, Resource]]) -> list[str]:
     return found
 
 
+WP = "https://wp.test"
+WP403 = "https://wp403.test"
+AUTO = "https://auto.test"
+AUTOWP = "https://autowp.test"
+# The backfill window the WordPress fixture sites are built for (tests/spiders/test_news.py).
+WINDOW = (datetime(2025, 6, 1, tzinfo=timezone.utc), datetime(2025, 7, 1, tzinfo=timezone.utc))
+JSON = "application/json; charset=UTF-8"
+
+
+def _wp_posts(base: str, count: int, start: datetime, number: int) -> list[sitegen.SiteArticle]:
+    """`count` posts, one every 4 hours from `start`, at WordPress's /yyyy/mm/dd/slug/ URLs."""
+    posts = []
+    for n in range(count):
+        story = dataclasses.replace(article(number + n), published_at=start + timedelta(hours=4 * n))
+        posts.append(sitegen.SiteArticle(story, f"{base}/{story.published_at:%Y/%m/%d}/{story.slug}/"))
+    return posts
+
+
+def _wp_site(
+    sites: dict[str, dict[str, Resource]], base: str, posts: list[sitegen.SiteArticle], api: bool
+) -> None:
+    """A WordPress site: pages, a feed of 10 posts a page (?paged=N), Yoast-style sitemaps of 1,000
+    URLs with lastmod, and the REST API's posts in WINDOW (or a 403 where it is switched off)."""
+    newest_first = sorted(posts, key=lambda post: post.story.published_at, reverse=True)
+    for post in posts:
+        add(sites, post.url, Resource(sitegen.article_page(post, "WP News").encode(), HTML))
+    for page in range(1, len(newest_first) // 10 + 2):
+        chunk = newest_first[(page - 1) * 10 : page * 10]
+        if not chunk:
+            continue
+        path = f"{base}/feed/" if page == 1 else f"{base}/feed/?paged={page}"
+        add(sites, path, Resource(sitegen.rss_feed("WP News", base + "/", chunk).encode(), RSS))
+    children = []
+    for number, start in enumerate(range(0, len(posts), 1000), 1):
+        chunk = posts[start : start + 1000]
+        children.append(f"{base}/post-sitemap{number}.xml")
+        add(sites, children[-1], Resource(sitegen.urlset(chunk).encode(), XML))
+    add(sites, f"{base}/sitemap_index.xml", Resource(sitegen.sitemap_index(children).encode(), XML))
+    since, until = WINDOW
+    window = [p for p in newest_first if since <= p.story.published_at < until]
+    pages = max(1, -(-len(window) // 100))
+    for page in range(1, pages + 1):
+        url = discover.wordpress_posts_url(f"{base}/wp-json/", since, until, page)
+        if not api:
+            body = b'{"code":"rest_disabled","message":"REST API disabled","data":{"status":403}}'
+            add(sites, url, Resource(body, JSON, status=403))
+            continue
+        posts_json = [
+            {
+                "link": p.url,
+                "date_gmt": p.story.published_at.strftime("%Y-%m-%dT%H:%M:%S"),
+                "modified_gmt": p.story.published_at.strftime("%Y-%m-%dT%H:%M:%S"),
+                "title": {"rendered": html.escape(p.story.title)},
+            }
+            for p in window[(page - 1) * 100 : page * 100]
+        ]
+        headers = {"X-WP-Total": str(len(window)), "X-WP-TotalPages": str(pages)}
+        add(sites, url, Resource(json.dumps(posts_json).encode(), JSON, headers=headers))
+
+
+def wordpress_sites(sites: dict[str, dict[str, Resource]]) -> dict[str, list[str]]:
+    """wp.test: 2,000 posts over 11 months, REST API on; wp403.test: 300 posts, REST API off.
+    Returns each host's article URLs in WINDOW."""
+    since, until = WINDOW
+    found = {}
+    for base, count, start, api in (
+        (WP, 2000, datetime(2025, 1, 1, tzinfo=timezone.utc), True),
+        (WP403, 300, datetime(2025, 5, 20, tzinfo=timezone.utc), False),
+    ):
+        posts = _wp_posts(base, count, start, 7000 if api else 9500)
+        _wp_site(sites, base, posts, api)
+        found[base] = [p.url for p in posts if since <= p.story.published_at < until]
+    return found
+
+
+def autodiscovery_sites(sites: dict[str, dict[str, Resource]]) -> dict[str, list[str]]:
+    """Outlets declared with a homepage only. auto.test announces its feed (and a comments feed)
+    with <link rel=alternate>; its robots.txt names no sitemap, /sitemap_index.xml is missing,
+    /sitemap.xml is there. autowp.test is WordPress and announces nothing: /feed/ is."""
+    found: dict[str, list[str]] = {AUTO: [], AUTOWP: []}
+
+    def story(base: str, number: int, path: str) -> sitegen.SiteArticle:
+        item, page = _story_page(number, f"{base}{path}")
+        add(sites, item.url, Resource(page.encode(), HTML))
+        found[base].append(item.url)
+        return item
+
+    in_feed = [story(AUTO, 5600 + n, f"/2025/06/1{n}/pro/feed-story-{n}/") for n in range(2)]
+    in_sitemap = [story(AUTO, 5610 + n, f"/2025/06/2{n}/pro/sitemap-story-{n}/") for n in range(2)]
+    homepage = (
+        "<html><head><title>Auto</title>"
+        '<link rel="alternate" type="application/rss+xml" title="Auto » Feed" href="/rss.xml">'
+        '<link rel="alternate" type="application/rss+xml" title="Auto » Comments Feed" '
+        'href="/comments/rss.xml">'
+        "</head><body><h1>Auto</h1></body></html>"
+    )
+    add(sites, f"{AUTO}/", Resource(homepage.encode(), HTML))
+    add(sites, f"{AUTO}/rss.xml", Resource(sitegen.rss_feed("Auto", AUTO, in_feed).encode(), RSS))
+    add(sites, f"{AUTO}/robots.txt", Resource(b"User-agent: *\nDisallow: /wp-admin/\n", "text/plain"))
+    add(sites, f"{AUTO}/sitemap.xml", Resource(sitegen.urlset(in_sitemap).encode(), XML))
+    wp_feed = [story(AUTOWP, 5620 + n, f"/2025/06/1{n}/pro/wp-story-{n}/") for n in range(2)]
+    wp_home = (
+        "<html><head><title>AutoWP</title>"
+        "<link rel='stylesheet' href='/wp-content/themes/x/style.css'></head><body>AutoWP</body></html>"
+    )
+    add(sites, f"{AUTOWP}/", Resource(wp_home.encode(), HTML))
+    add(sites, f"{AUTOWP}/feed/", Resource(sitegen.rss_feed("AutoWP", AUTOWP, wp_feed).encode(), RSS))
+    return found
+
+
 def all_sites() -> dict[str, dict[str, Resource]]:
     sites: dict[str, dict[str, Resource]] = {}
     shipped_outlet_sites(sites)
@@ -654,6 +767,8 @@ def all_sites() -> dict[str, dict[str, Resource]]:
     robots_unavailable_site(sites)
     idn_site(sites)
     sources_site(sites)
+    wordpress_sites(sites)
+    autodiscovery_sites(sites)
     return sites
 
 
@@ -714,6 +829,16 @@ name = "Sources"
 language = "pt"
 feeds = ["{SOURCES}/news/feed/", "{SOURCES}/cl-feed/", "{SOURCES}/broken-feed/"]
 sitemaps = ["{SOURCES}/robots.txt"]
+
+[outlets.auto]
+name = "Auto"
+language = "pt"
+homepage = "{AUTO}/"
+
+[outlets.autowp]
+name = "Auto WP"
+language = "pt"
+homepage = "{AUTOWP}/"
 
 [outlets.unreachable]
 name = "Unreachable"

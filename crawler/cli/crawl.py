@@ -20,6 +20,7 @@ from crawler.cli.common import (
     OutletsFileOption,
     SetOption,
     SinceOption,
+    UntilOption,
     app,
     configure_logging,
     err_console,
@@ -42,6 +43,7 @@ def crawl_command(
     outlets_file: OutletsFileOption = None,
     outlet: OutletOption = None,
     since: SinceOption = None,
+    until: UntilOption = None,
     max_pages: Annotated[
         int, typer.Option(min=0, metavar="N", help="Article pages per outlet (0: no limit).")
     ] = 0,
@@ -87,7 +89,18 @@ def crawl_command(
     _check_outlets(outlets_file, outlet or [])
     open_db(db)  # creates or upgrades the archive, saying so
     log = configure_logging("crawl", db, verbose, log_file, configured)
-    _crawl(db, outlets_file, outlet or [], since, max_pages, overrides, resume.resolve() if resume else None)
+    if since and until and until <= since:
+        fail(f"--until {until.isoformat()} is not after --since {since.isoformat()}", code=2)
+    _crawl(
+        db,
+        outlets_file,
+        outlet or [],
+        since,
+        max_pages,
+        overrides,
+        resume.resolve() if resume else None,
+        until,
+    )
     notice(f"log: {log}")
 
 
@@ -204,6 +217,7 @@ def _crawl(
     max_pages: int,
     overrides: dict[str, Any],
     resume_dir: Optional[Path] = None,
+    until: Optional[datetime] = None,
 ) -> list[OutletResult]:
     from crawler import outlets as registry
     from crawler.operations.run import AlreadyRunning, run_crawl
@@ -220,6 +234,7 @@ def _crawl(
                 overrides,
                 on_progress=live.update,
                 resume_dir=resume_dir,
+                until=until,
             )
     except registry.RegistryError as exc:
         fail(str(exc), code=2)

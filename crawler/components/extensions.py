@@ -104,4 +104,6 @@ def outlet_status(stats: dict[str, Any], reason: str) -> tuple[str, str | None]:
         return OutletStatus.UNREACHABLE, stats.get("fetch/first_connection_error")
     if reason not in COMPLETE:
         return OutletStatus.INTERRUPTED, reason
-    return OutletStatus.OK, stats.get("fetch/first_source_error")
+    notes = stats.get("discover/notes") or []
+    message = "; ".join(notes[:3]) + (f" (and {len(notes) - 3} more)" if len(notes) > 3 else "")
+    return OutletStatus.OK, message[:1000] or None

@@ -42,6 +42,7 @@ def run_crawl(
     overrides: dict[str, Any] | None = None,
     on_progress: Progress | None = None,
     resume_dir: Path | None = None,
+    until: datetime | None = None,
 ) -> tuple[int, list[OutletResult]]:
     chosen = select_outlets(outlets_file, slugs)
     engine = open_database(db_url)
@@ -57,6 +58,7 @@ def run_crawl(
             "NEWSARCHIVE_RUN_ID": ledger.run_id,
             "NEWSARCHIVE_OUTLETS_FILE": str(outlets_file) if outlets_file else None,
             "NEWSARCHIVE_SINCE": since.isoformat() if since else None,
+            "NEWSARCHIVE_UNTIL": until.isoformat() if until else None,
             "NEWSARCHIVE_MAX_PAGES": max_pages,
             **(overrides or {}),
         }

@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import feedparser
 from lxml import etree
@@ -268,6 +268,105 @@ def robots_sitemaps(robots_txt: str, url: str) -> list[str]:
         if absolute.startswith(("http://", "https://")) and absolute not in found:
             found.append(absolute)
     return found
+
+
+# The feed types a page may announce with <link rel="alternate" type=…>.
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/feed+json",
+        "application/json",
+        "application/x-rss+xml",
+    }
+)
+# Where a site keeps its sitemaps when robots.txt names none, in the order they are tried, and its
+# feed when the homepage announces none (WordPress).
+SITEMAP_PATHS = ("/sitemap_index.xml", "/sitemap.xml", "/news-sitemap.xml")
+FEED_PATH = "/feed/"
+
+
+@dataclass(frozen=True)
+class HomepageInfo:
+    feeds: list[str]  # announced with <link rel="alternate">, comment feeds left out
+    wordpress_api: str | None  # the WordPress REST API root, when the page says it is WordPress
+
+
+def parse_homepage(body: str, url: str, link_header: str | None = None) -> HomepageInfo:
+    """What a homepage says about the site: its feeds, and whether it is WordPress (the REST API
+    it announces with <link rel="https://api.w.org/"> or a Link header; else wp-content paths)."""
+    if not body.strip():
+        return HomepageInfo([], None)
+    tree = lxml_html.fromstring(body, base_url=url)
+    feeds: list[str] = []
+    for link in tree.iterfind(".//link[@href]"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").split(";", 1)[0].strip().lower()
+        href = urljoin(url, link.get("href").strip())
+        comments = "comments" in urlsplit(href).path.lower() or "comment" in (link.get("title") or "").lower()
+        if "alternate" in rel and kind in FEED_TYPES and not comments and href not in feeds:
+            if href.startswith(("http://", "https://")):
+                feeds.append(href)
+    api = next(
+        (
+            urljoin(url, link.get("href"))
+            for link in tree.iterfind(".//link[@href]")
+            if link.get("rel") == "https://api.w.org/"
+        ),
+        None,
+    )
+    if api is None and link_header:
+        found = re.search(r'<([^>]+)>\s*;\s*rel="https://api\.w\.org/"', link_header)
+        api = urljoin(url, found.group(1)) if found else None
+    if api is None and re.search(r"/wp-(content|includes)/", body):
+        api = urljoin(url, "/wp-json/")
+    return HomepageInfo(feeds, api)
+
+
+def wordpress_posts_url(api_root: str, since: datetime, until: datetime | None, page: int) -> str:
+    """One page of the WordPress REST API's posts in a publication window, newest first, only the
+    fields a crawl needs."""
+    query = {
+        "after": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+        "per_page": "100",
+        "page": str(page),
+        "orderby": "date",
+        "order": "desc",
+        "_fields": "link,date_gmt,modified_gmt,title",
+    }
+    if until is not None:
+        query["before"] = until.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    root = api_root if api_root.endswith("/") else api_root + "/"
+    return urljoin(root, "wp/v2/posts") + "?" + urlencode(query)
+
+
+def parse_wordpress_posts(body: bytes, url: str) -> list[Link] | None:
+    """The posts of one REST API page; None when the body is not the API's list of posts."""
+    try:
+        posts = json.loads(body.decode("utf-8", "replace"))
+    except ValueError:
+        return None
+    if not isinstance(posts, list):
+        return None
+    links = []
+    for post in posts:
+        if not isinstance(post, dict) or not isinstance(post.get("link"), str):
+            continue
+        link = urljoin(url, post["link"].strip())
+        if not link.startswith(("http://", "https://")):
+            continue
+        title = post.get("title")
+        title = title.get("rendered") if isinstance(title, dict) else title
+        # date_gmt has no offset: it is UTC
+        published = parse_date(f"{post['date_gmt']}+00:00") if isinstance(post.get("date_gmt"), str) else None
+        modified = (
+            parse_date(f"{post['modified_gmt']}+00:00") if isinstance(post.get("modified_gmt"), str) else None
+        )
+        links.append(
+            Link(link, _title(title) if isinstance(title, str) else None, published, modified, "api")
+        )
+    return links
 
 
 @dataclass(frozen=True)

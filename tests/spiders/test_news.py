@@ -374,3 +374,104 @@ def test_sources_as_outlets_get_them_wrong_each_sitemap_fetched_once(fixture_ser
         assert requested.count(path) == 1, (path, requested)
     assert not any(e["host"] == "img.sources.test" for e in log)
     assert "broken-feed" in result.stdout and "not a feed" in result.stdout
+
+
+def _discovered(db_url: str, slug: str) -> CrawlRunOutlet:
+    engine = make_engine(db_url)
+    with session_factory(engine).begin() as session:
+        part = session.scalars(
+            select(CrawlRunOutlet)
+            .join(Outlet)
+            .where(Outlet.slug == slug)
+            .order_by(CrawlRunOutlet.run_id.desc())
+        ).first()
+    engine.dispose()
+    return part
+
+
+def test_an_outlet_declared_with_its_homepage_only_is_autodiscovered(fixture_server, registry, db_url):
+    """Its feeds from <link rel=alternate> (not the comments feed), else WordPress's /feed/; its
+    sitemaps from robots.txt, else the conventional paths in turn; all recorded for the operator."""
+    from ..sites import AUTO, AUTOWP, autodiscovery_sites
+
+    expected = autodiscovery_sites({})
+    result = run_crawl(
+        fixture_server, db_url, "--outlets", str(registry), "--outlet", "auto", "--outlet", "autowp"
+    )
+    for slug, base in (("auto", AUTO), ("autowp", AUTOWP)):
+        assert sorted(a.url for a in articles(db_url, slug)) == sorted(expected[base])
+    auto, autowp = _discovered(db_url, "auto"), _discovered(db_url, "autowp")
+    assert auto.discovered == {"feeds": [f"{AUTO}/rss.xml"], "sitemaps": [f"{AUTO}/sitemap.xml"]}
+    assert autowp.discovered == {"feeds": [f"{AUTOWP}/feed/"], "wordpress_api": f"{AUTOWP}/wp-json/"}
+    # a guess that missed (a sitemap path that is not there) is no problem of the outlet's
+    assert auto.message is None and autowp.message is None and "auto:" not in result.stdout
+
+
+def _wp_registry(tmp_path, base: str, wordpress: bool) -> str:
+    path = tmp_path / f"wp-{wordpress}.toml"
+    path.write_text(
+        f"""[outlets.wp]
+name = "WP News"
+language = "pt"
+homepage = "{base}/"
+feeds = ["{base}/feed/"]
+sitemaps = ["{base}/sitemap_index.xml"]
+wordpress = {str(wordpress).lower()}
+article_url_pattern = '/\\d{{4}}/\\d{{2}}/\\d{{2}}/[\\w-]+/$'
+""",
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def _window_crawl(fixture_server, tmp_path, base: str, wordpress: bool, name: str):
+    from ..sites import WINDOW
+
+    db = f"sqlite:///{tmp_path / name}"
+    host = base.removeprefix("https://")
+    seen = len(fixture_server.requests())
+    since, until = (day.date().isoformat() for day in WINDOW)
+    result = run_crawl(
+        fixture_server,
+        db,
+        "--outlets",
+        _wp_registry(tmp_path, base, wordpress),
+        "--since",
+        since,
+        "--until",
+        until,
+    )
+    requests = [e for e in fixture_server.requests()[seen:] if e["host"] == host]
+    return db, result, requests
+
+
+def test_a_wordpress_backfill_walks_the_rest_api_instead_of_the_sitemaps(fixture_server, tmp_path):
+    """2,000 posts; a one-month window. The REST API gives the window's posts in 2 requests and no
+    sitemap is read; a sitemap crawl of the same window reads the index and both sitemaps."""
+    from ..sites import WP, wordpress_sites
+
+    expected = sorted(wordpress_sites({})[WP])
+    api_db, _, api_requests = _window_crawl(fixture_server, tmp_path, WP, True, "api.db")
+    assert sorted(a.url for a in articles(api_db, "wp")) == expected and len(expected) == 180
+    api_paths = [e["path"] for e in api_requests]
+    assert sum("/wp-json/wp/v2/posts" in p for p in api_paths) == 2
+    assert not any("sitemap" in p for p in api_paths)
+    assert _discovered(api_db, "wp").discovered["backfill"] == "WordPress API, 2 page(s)"
+    sitemap_db, _, sitemap_requests = _window_crawl(fixture_server, tmp_path, WP, False, "sitemaps.db")
+    assert sorted(a.url for a in articles(sitemap_db, "wp")) == expected
+    sitemap_paths = [e["path"] for e in sitemap_requests]
+    assert sum("sitemap" in p for p in sitemap_paths) == 3 and not any("wp-json" in p for p in sitemap_paths)
+    assert len(api_paths) <= len(sitemap_paths)
+
+
+def test_a_wordpress_api_that_refuses_falls_back_to_the_sitemaps_with_one_line(fixture_server, tmp_path):
+    from ..sites import WP403, wordpress_sites
+
+    expected = sorted(wordpress_sites({})[WP403])
+    db, result, requests = _window_crawl(fixture_server, tmp_path, WP403, True, "refused.db")
+    assert sorted(a.url for a in articles(db, "wp")) == expected
+    line = [row for row in result.stdout.splitlines() if row.startswith("wp:")]
+    assert len(line) == 1 and "WordPress API unavailable (HTTP 403): backfilled from the sitemaps" in line[0]
+    # the feed's past pages were walked too, until they reached the window's start, and no further
+    paged = sorted(int(e["path"].rsplit("=", 1)[1]) for e in requests if "paged=" in e["path"])
+    assert paged == list(range(2, paged[-1] + 1)) and len(paged) < 30
