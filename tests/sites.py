@@ -755,6 +755,35 @@ def autodiscovery_sites(sites: dict[str, dict[str, Resource]]) -> dict[str, list
     return found
 
 
+FRESH = "https://fresh.test"
+NOTNEWS = "https://notnews.test"
+
+
+def fresh_site(sites: dict[str, dict[str, Resource]]) -> list[str]:
+    """An outlet that published an hour ago (dates relative to when the fixture server started),
+    with its feed announced on its homepage; and a site with no feed, no sitemap, no article."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    items = []
+    for n in range(4):
+        story = dataclasses.replace(
+            article(5700 + n, language="pt", relevant=True), published_at=now - timedelta(hours=n + 1)
+        )
+        item = sitegen.SiteArticle(story, f"{FRESH}/noticias/{story.published_at:%Y/%m/%d}/{story.slug}/")
+        add(sites, item.url, Resource(sitegen.article_page(item, "Fresh News").encode(), HTML))
+        items.append(item)
+    homepage = (
+        '<html lang="pt-BR"><head><title>Fresh News</title>'
+        '<meta property="og:site_name" content="Fresh News">'
+        '<link rel="alternate" type="application/rss+xml" href="/feed/"></head><body>Fresh</body></html>'
+    )
+    add(sites, f"{FRESH}/", Resource(homepage.encode(), HTML))
+    add(sites, f"{FRESH}/feed/", Resource(sitegen.rss_feed("Fresh News", FRESH, items).encode(), RSS))
+    add(
+        sites, f"{NOTNEWS}/", Resource(b"<html><head><title>Shop</title></head><body>Buy</body></html>", HTML)
+    )
+    return [item.url for item in items]
+
+
 def all_sites() -> dict[str, dict[str, Resource]]:
     sites: dict[str, dict[str, Resource]] = {}
     shipped_outlet_sites(sites)
@@ -769,6 +798,7 @@ def all_sites() -> dict[str, dict[str, Resource]]:
     sources_site(sites)
     wordpress_sites(sites)
     autodiscovery_sites(sites)
+    fresh_site(sites)
     return sites
 
 
