@@ -252,3 +252,12 @@ def test_a_setting_of_the_wrong_kind_is_a_usage_error_naming_it(tmp_path, pair, 
     result = run("crawl", "--db", f"sqlite:///{tmp_path / 'a.db'}", "-s", pair, cwd=tmp_path)
     assert result.returncode == 2 and named in one_line_error(result)
     assert not (tmp_path / "a.db").exists()  # refused before anything was touched
+
+
+def test_an_export_over_a_directory_that_is_not_an_export_is_a_usage_error(sqlite_db, tmp_path):
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "thesis.md").write_text("mine")
+    result = run("export", "--out", str(mine), "--db", sqlite_db, cwd=tmp_path)
+    assert result.returncode == 2 and "did not write" in one_line_error(result)
+    assert (mine / "thesis.md").read_text() == "mine"

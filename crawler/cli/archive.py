@@ -67,8 +67,8 @@ def export_command(
         with progress_bar(f"exporting {format}", total) as tick:
             try:
                 written = export(rows, format, out, total, tick)
-            except ExportError as exc:
-                fail(str(exc))
+            except ExportError as exc:  # an --out that is not this exporter's to replace: typed wrong
+                fail(str(exc), code=2)
             except OSError as exc:
                 fail(f"cannot write {out}: {exc.strerror or exc}")
     notice(f"exported {written} articles to {out} ({format})")
