@@ -52,16 +52,7 @@ def test_default_database_is_archive_db_in_working_directory(tmp_path):
     assert "sqlite:///archive.db: schema at" in result.stdout
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["stats"],
-        ["search", "data"],
-        ["export", "--out", "out.jsonl", "--format", "jsonl"],
-        ["dedup"],
-        ["db", "current"],
-    ],
-)
+@pytest.mark.parametrize("command", [["stats"], ["export", "--out", "out.jsonl", "--format", "jsonl"]])
 def test_db_is_accepted_before_or_after_the_command(sqlite_db, tmp_path, command):
     before = run("--db", sqlite_db, *command, cwd=tmp_path)
     after = run(*command, "--db", sqlite_db, cwd=tmp_path)
@@ -92,7 +83,7 @@ def test_the_command_s_db_wins_over_the_root_s_and_the_environment(sqlite_db, tm
     assert with_env.returncode == 0 and "(head)" in with_env.stdout
 
 
-@pytest.mark.parametrize("command", [["stats"], ["search", "x"], ["db", "current"], ["db", "backup", "b.db"]])
+@pytest.mark.parametrize("command", [["search", "x"], ["db", "backup", "b.db"]])
 def test_commands_that_read_the_archive_never_create_one_at_a_mistyped_path(tmp_path, command):
     result = run(*command, "--db", f"sqlite:///{tmp_path / 'typo.db'}", cwd=tmp_path)
     assert result.returncode == 1 and "no archive at" in one_line_error(result)

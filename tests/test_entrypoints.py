@@ -202,3 +202,11 @@ def test_a_demo_whose_outlets_another_crawl_holds_still_searches_and_exports(tmp
     assert len(list((tmp_path / "second-export").glob("*.txt"))) == len(
         list((tmp_path / "demo-export").glob("*.txt"))
     )
+
+
+def test_what_a_demo_leaves_in_a_checkout_is_ignored_by_git():
+    """archive.db, its WAL, its state directory (locks, logs) and demo-export/ are not clutter."""
+    leftovers = ["archive.db", "archive.db-wal", "archive.db-shm", "archive.db-state/locks/crawl_demo.lock"]
+    leftovers += ["archive.db-state/logs/demo-20261202T000000Z-1.log", "demo-export/000_0123456789abcdef.txt"]
+    result = subprocess.run(["git", "check-ignore", *leftovers], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.split() == leftovers

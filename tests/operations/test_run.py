@@ -17,7 +17,7 @@ from db import locks, migrate
 from db.models import Article, CrawlRun, Outlet
 from db.session import make_engine, session_factory
 
-from ..conftest import count_rows, crawl_command, truncate_postgres
+from ..conftest import count_rows, crawl_command, summary_rows, truncate_postgres
 from ..sites import BULK_ARTICLES, all_sites
 from ..tcpproxy import TcpProxy
 
@@ -376,3 +376,58 @@ def test_without_verbose_the_terminal_tells_the_story_and_the_log_file_holds_the
     )
     assert verbose.returncode == 0 and "[scrapy." in verbose.stderr
     assert f"log: {chosen}" in verbose.stderr and "[scrapy." in chosen.read_text(encoding="utf-8")
+
+
+def _read_terminal(fd: int, until, timeout: float = 120) -> str:
+    """What a terminal shows the crawl's stderr, read until `until(text)` holds (or the end)."""
+    import select
+
+    text, deadline = "", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the crawl closed the terminal
+            break
+        if not chunk:
+            break
+        text += chunk.decode("utf-8", "replace")
+        if until(text):
+            return text
+    return text
+
+
+def test_on_a_terminal_the_live_table_redraws_in_place_and_ends_as_the_archive_counts(
+    fixture_server, registry, tmp_path
+):
+    """stderr a terminal: the table is redrawn in place (no stacked copies, no log lines between),
+    counts articles as they are stored, and the summary equals what the archive holds."""
+    import pty
+    import re
+
+    db_path = tmp_path / "a.db"
+    primary, secondary = pty.openpty()
+    command = crawl_command(
+        fixture_server, f"sqlite:///{db_path}", "--outlets", str(registry), "--outlet", "bulk"
+    )
+    with fixture_server.gate("bulk.test", after=5) as held:
+        crawl = subprocess.Popen(command + STOPPABLE, stdout=subprocess.PIPE, stderr=secondary, text=True)
+        os.close(secondary)
+        held()
+        # five pages served, the sixth held: the table must come to show the five stored
+        live = _read_terminal(
+            primary, lambda text: re.search(r"bulk\s*│\s*running\s*│\s*\d+\s*│\s*5\s*│", text)
+        )
+        assert re.search(r"bulk\s*│\s*running\s*│\s*\d+\s*│\s*5\s*│", live), live[-2000:]
+    stdout, _ = crawl.communicate(timeout=300)
+    live += _read_terminal(primary, lambda text: False, timeout=5)
+    os.close(primary)
+    assert crawl.returncode == 0
+    assert "[scrapy" not in live and "Traceback" not in live and "INFO" not in live
+    assert "\x1b[1A" in live or "\x1b[2K" in live  # redrawn in place (cursor up, erase line)
+    with sqlite3.connect(db_path) as conn:
+        stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    summary = summary_rows(stdout)["bulk"]
+    assert summary[0] == "ok" and int(summary[2]) + int(summary[3]) == stored == len(bulk_urls())
