@@ -1,9 +1,9 @@
 """Clean stage: remove what trafilatura keeps but is not the article (pure).
 
 Works line by line on extracted text. A line goes only when it is *entirely* boilerplate
-(an ad label, a "read also" heading and its link list, comment-form text, a syndication
-footer, a credit line at the end); the article's own sentences are never touched, except
-for stripping markup debris such as `Strong>` left by broken HTML.
+(an ad label, a "read also" heading and its link list, comment-form text, a syndication footer
+or credit line with its link at the end); the article's own sentences are never touched: markup
+debris such as `Strong>` left by broken HTML goes only at a line's start or end, never inside it.
 """
 
 from __future__ import annotations
@@ -72,11 +72,23 @@ CREDIT_LINE = re.compile(
     re.IGNORECASE,
 )
 URL = re.compile(r"https?://\S+")
-# Debris of broken markup inside sentences: `Strong>`, `/H3>`, `…/photo.jpg”>`.
-MARKUP_DEBRIS = re.compile(
-    r"(?:\S+\.(?:jpe?g|png|webp|gif)[\"”']?>|(?<![\w</])/?(?:strong|em|h[1-6]|span|div|b|i|p)>)",
+# News agencies and the bylines of wire copy: a credit naming them is the article's, not a footer.
+WIRE_CREDIT = re.compile(
+    r"\b(reuters|associated press|ap|afp|agence france-presse|efe|europa press|ag[êe]ncia brasil|"
+    r"estad[ãa]o conte[úu]do|folhapress|bloomberg|dpa|ansa|lusa|xinhua|kyodo|"
+    r"reporting by|editing by|writing by|additional reporting|reportagem de|edi[çc][ãa]o de|"
+    r"r[ée]daction avec|con informaci[óo]n de (efe|afp|reuters|europa press))\b",
     re.IGNORECASE,
 )
+# Debris of broken markup at a line's edges: `Strong>`, `/H3>`, `…/photo.jpg”>`. Only there: inside a
+# sentence the same characters are text ("all P>.17").
+_DEBRIS = r"(?:\S+\.(?:jpe?g|png|webp|gif)[\"”']?>|/?(?:strong|em|h[1-6]|span|div|b|i|p)>)"
+MARKUP_DEBRIS = re.compile(
+    rf"^\s*(?:{_DEBRIS}\s*)+|(?<=\s)(?:{_DEBRIS}\s*)+$|^(?:{_DEBRIS}\s*)+$", re.IGNORECASE
+)
+# The rest of a "Read more: …" line that is a sentence of the article, not a headline: it ends like
+# a sentence and is long enough to be one.
+PROSE_END = re.compile(r"[.!?…]['\"”»)]?$")
 LEADING_DATE_LABEL = re.compile(r"^\s*date \d{4}-\d{2}(?:-\d{2})?\s+")
 LIST_ITEM = re.compile(r"^\s*[-•–*]\s+")
 # Credit lines count as boilerplate only among the last lines of the text.
@@ -106,7 +118,7 @@ def clean(text: str, title: str | None = None, extra_patterns: Iterable[re.Patte
             kept.append("")
             continue
         read_also = READ_ALSO.match(stripped)
-        if read_also and len(read_also["rest"] or "") < 200:
+        if read_also and len(read_also["rest"] or "") < 200 and not _is_prose(read_also["rest"]):
             in_read_also = True
             removed.append(stripped)
             continue
@@ -130,6 +142,13 @@ def _is_boilerplate(line: str, extra: list[re.Pattern[str]]) -> bool:
     )
 
 
+def _is_prose(rest: str | None) -> bool:
+    """'Related: the company said on Monday that it would build …' is the article speaking."""
+    if not rest:
+        return False
+    return PROSE_END.search(rest.strip()) is not None and len(rest.split()) >= 8
+
+
 def _is_doubled(line: str) -> bool:
     """A caption printed twice in a row ("Foo barFoo bar") by image widgets."""
     half, odd = divmod(len(line), 2)
@@ -146,7 +165,10 @@ def _drop_credit_tail(lines: list[str], removed: list[str]) -> tuple[list[str], 
     content = [i for i, line in enumerate(lines) if line]
     for index in content[-TAIL_LINES:]:
         match = CREDIT_LINE.match(lines[index])
-        if match and len(match["credit"]) < 200:
+        # A syndication credit ("Fonte: Andro4All", "Fonte: https://…") goes, its link kept as
+        # source_url; a wire credit ("Source: Reuters (Reporting by …; Editing by …)") is part of
+        # the wire copy and stays.
+        if match and len(match["credit"]) < 200 and not WIRE_CREDIT.search(match["credit"]):
             found = URL.search(match["credit"])
             source_url = source_url or (found.group(0).rstrip(".,;)") if found else None)
             removed.append(lines[index])
@@ -155,8 +177,10 @@ def _drop_credit_tail(lines: list[str], removed: list[str]) -> tuple[list[str], 
 
 
 def _drop_title_line(lines: list[str], title: str | None, removed: list[str]) -> list[str]:
-    first = next((i for i, line in enumerate(lines) if line), None)
-    if title and first is not None and _same(lines[first], title):
+    content = [i for i, line in enumerate(lines) if line]
+    first = content[0] if content else None
+    # Only a heading above the body: a text that is its title alone keeps it.
+    if title and first is not None and len(content) > 1 and _same(lines[first], title):
         removed.append(lines[first])
         return lines[first + 1 :]
     return lines

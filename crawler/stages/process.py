@@ -76,7 +76,7 @@ def process_page(page: Page, options: Options) -> Processed:
     if extracted is None:
         return Processed(Outcome.NOT_ARTICLE, message="no main text")
     cleaned = clean(extracted.text, extracted.title, options.boilerplate_patterns)
-    words = len(cleaned.text.split())
+    words = word_count(cleaned.text)
     if words < options.min_words:
         return Processed(Outcome.NOT_ARTICLE, message=f"{words} words of text")
     language = detect_language(cleaned.text, extracted.page_language or options.language)
@@ -106,6 +106,26 @@ def process_page(page: Page, options: Options) -> Processed:
         record,
         features=features(extracted.title, cleaned.text, language),
     )
+
+
+# Scripts written without spaces between words: Han, Hiragana, Katakana, Hangul syllables, Thai, Lao,
+# Khmer, Myanmar. Their characters are counted instead of their (missing) spaces.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+# Characters of those scripts per word, on average (a Chinese word is 1.5 to 2 characters).
+CHARS_PER_WORD = 2
+
+
+def word_count(text: str) -> int:
+    """Words in any script: whitespace-separated words, plus the characters of scripts that do
+    not separate words with spaces, CHARS_PER_WORD to a word (2,000 characters of Chinese are
+    about 1,000 words, not the 18 its spaces suggest)."""
+    unspaced = len(_UNSPACED.findall(text))
+    if not unspaced:
+        return len(text.split())
+    spaced = len(_UNSPACED.sub(" ", text).split())
+    return spaced + unspaced // CHARS_PER_WORD
 
 
 def credited_url(page_url: str, credit: str | None, rel_canonical: str | None) -> str | None:

@@ -56,3 +56,36 @@ def test_article_sentences_mentioning_boilerplate_words_survive():
         "Leia também o relatório completo da Oracle, publicado ontem com detalhes sobre capacidade."
     )
     assert clean(text).text == text
+
+
+def test_no_rule_edits_inside_a_sentence():
+    text = (
+        "The ratio was all P>.17 in the test, with <b> tags and 3 > 2.\nStrong>Leia mais sobre isso aqui.\n"
+    )
+    cleaned = clean(text).text.split("\n")
+    assert cleaned[0] == "The ratio was all P>.17 in the test, with <b> tags and 3 > 2."
+    assert cleaned[1] == "Leia mais sobre isso aqui."  # debris at the line's start goes
+
+
+def test_read_more_and_related_go_only_as_link_lines_never_as_prose():
+    prose = "Related: the company said on Monday that it would build three plants in Texas."
+    text = (
+        f"First paragraph of the story.\nRead more: Nvidia stock jumps after the deal\n{prose}\n"
+        "Leia também\n- Outra notícia\n"
+    )
+    kept = clean(text).text.split("\n")
+    assert prose in kept and "Read more: Nvidia stock jumps after the deal" not in kept
+    assert "Leia também" not in kept and "- Outra notícia" not in kept
+
+
+def test_wire_credits_stay_and_syndication_credits_go():
+    wire = "Source: Reuters (Reporting by Jane Doe; Editing by Bob Roe)"
+    text = f"Body of the wire story.\n{wire}\nFonte: https://original.test/a-story/"
+    cleaned = clean(text)
+    assert wire in cleaned.text.split("\n") and "Fonte:" not in cleaned.text
+    assert cleaned.source_url == "https://original.test/a-story/"
+
+
+def test_a_first_line_equal_to_the_title_goes_only_above_a_body():
+    assert clean("Oracle builds\nThe body follows here.", "Oracle builds").text == "The body follows here."
+    assert clean("Oracle builds", "Oracle builds").text == "Oracle builds"
