@@ -182,6 +182,7 @@ def test_export_writes_and_reports(sqlite_db, tmp_path):
         ["frobnicate"],
         ["export", "--format", "csv", "--out", "x.csv", "--outlet", "olhardigtal"],
         ["search", "oracle", "--outlet", "nosuch"],
+        ["crawl", "--since", "2025-06-01", "--until", "2025-05-01"],
     ],
 )
 def test_usage_errors_exit_2(sqlite_db, tmp_path, args):

@@ -76,9 +76,10 @@ def crawl_command(
     db: DbOption = "",
 ) -> None:
     """Crawl outlets into the archive, with live progress and a summary."""
-    configured = settings_of(
-        set_
-    )  # a bad setting, in -s or the environment, is refused before anything starts
+    if since and until and until <= since:
+        fail(f"--until {until.isoformat()} is not after --since {since.isoformat()}", code=2)
+    # A bad setting, in -s or the environment, is refused before anything starts.
+    configured = settings_of(set_)
     overrides = overrides_of(set_)
     if warc is not None:
         overrides["NEWSARCHIVE_WARC_DIR"] = str(warc.resolve())
@@ -89,8 +90,6 @@ def crawl_command(
     _check_outlets(outlets_file, outlet or [])
     open_db(db)  # creates or upgrades the archive, saying so
     log = configure_logging("crawl", db, verbose, log_file, configured)
-    if since and until and until <= since:
-        fail(f"--until {until.isoformat()} is not after --since {since.isoformat()}", code=2)
     _crawl(
         db,
         outlets_file,
