@@ -47,6 +47,8 @@ class ArticleFilter:
     language: str | None = None
     include_duplicates: bool = False
     include_off_topic: bool = False
+    after_id: int | None = None  # only articles stored after this one (ids only grow)
+    changed_since: datetime | None = None  # only articles added or changed since (updated_at)
 
 
 def filtered(stmt: Select, spec: ArticleFilter) -> Select:
@@ -64,6 +66,10 @@ def filtered(stmt: Select, spec: ArticleFilter) -> Select:
         conditions.append(Article.duplicate_of_id.is_(None))
     if not spec.include_off_topic:
         conditions.append(Article.is_relevant.is_(True))
+    if spec.after_id is not None:
+        conditions.append(Article.id > spec.after_id)
+    if spec.changed_since is not None:
+        conditions.append(Article.updated_at >= spec.changed_since)
     return stmt.where(*conditions)
 
 

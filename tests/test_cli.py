@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import text
@@ -253,3 +254,66 @@ def test_an_export_over_a_directory_that_is_not_an_export_is_a_usage_error(sqlit
     result = run("export", "--out", str(mine), "--db", sqlite_db, cwd=tmp_path)
     assert result.returncode == 2 and "did not write" in one_line_error(result)
     assert (mine / "thesis.md").read_text() == "mine"
+
+
+def test_an_incremental_export_takes_only_what_is_new_or_changed(sqlite_db, tmp_path):
+    """A nightly job: export, then --after-id (new articles) or --changed-since (new or changed),
+    from the resume point the previous export printed."""
+    first = run(
+        "export",
+        "--format",
+        "jsonl",
+        "--out",
+        "all.jsonl",
+        "--include-off-topic",
+        "--db",
+        sqlite_db,
+        cwd=tmp_path,
+    )
+    assert first.returncode == 0, first.stderr
+    resume = first.stderr.split("resume with: ", 1)[1]
+    after_id = resume.split("--after-id ", 1)[1].split(" ", 1)[0]
+    changed_since = resume.split("--changed-since ", 1)[1].strip()
+    exported = [json.loads(line)["id"] for line in (tmp_path / "all.jsonl").read_text().splitlines()]
+    assert int(after_id) == max(exported)
+    engine = make_engine(sqlite_db)
+    with session_factory(engine, write=True).begin() as session:
+        outlet_id = session.execute(text("SELECT id FROM outlets WHERE slug = 'olhardigital'")).scalar_one()
+        insert_articles(session, [article_row(99, outlet_id)])
+        session.execute(
+            text("UPDATE articles SET title = 'Corrected', updated_at = :now WHERE id = :id"),
+            {"now": datetime.now(timezone.utc), "id": exported[0]},
+        )
+    engine.dispose()
+    new = run(
+        "export",
+        "--format",
+        "jsonl",
+        "--out",
+        "new.jsonl",
+        "--include-off-topic",
+        "--after-id",
+        after_id,
+        "--db",
+        sqlite_db,
+        cwd=tmp_path,
+    )
+    changed = run(
+        "export",
+        "--format",
+        "jsonl",
+        "--out",
+        "changed.jsonl",
+        "--include-off-topic",
+        "--changed-since",
+        changed_since,
+        "--db",
+        sqlite_db,
+        cwd=tmp_path,
+    )
+    assert new.returncode == changed.returncode == 0, new.stderr + changed.stderr
+    new_ids = [json.loads(line)["id"] for line in (tmp_path / "new.jsonl").read_text().splitlines()]
+    changed_rows = [json.loads(line) for line in (tmp_path / "changed.jsonl").read_text().splitlines()]
+    assert len(new_ids) == 1 and new_ids[0] > int(after_id)
+    assert {row["id"] for row in changed_rows} == {exported[0], new_ids[0]}
+    assert any(row["title"] == "Corrected" for row in changed_rows)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
@@ -28,6 +30,7 @@ from crawler.cli.common import (
     notice,
     open_db,
     out_console,
+    parse_when,
     progress_bar,
     settings_of,
 )
@@ -50,28 +53,50 @@ def export_command(
     language: LanguageOption = None,
     include_duplicates: DuplicatesOption = False,
     include_off_topic: OffTopicOption = False,
+    after_id: Annotated[
+        Optional[int],
+        typer.Option(
+            min=0, metavar="N", help="Only articles stored after article N (a nightly job's resume point)."
+        ),
+    ] = None,
+    changed_since: Annotated[
+        Optional[datetime],
+        typer.Option(
+            parser=parse_when, metavar="TIME", help="Only articles added or changed since TIME (updated_at)."
+        ),
+    ] = None,
     db: DbOption = "",
 ) -> None:
-    """Export articles: by default the relevant ones that are not copies of another."""
+    """Export articles: by default the relevant ones that are not copies of another. Says where a
+    next, incremental export resumes (--after-id, --changed-since)."""
     if format not in FORMATS:
         fail(f"unknown export format {format!r}: choose one of {', '.join(FORMATS)}", code=2)
-    spec = make_filter(since, until, outlet, language, include_duplicates, include_off_topic)
+    spec = replace(
+        make_filter(since, until, outlet, language, include_duplicates, include_off_topic),
+        after_id=after_id,
+        changed_since=changed_since,
+    )
     engine = open_db(db, create=False)
+    started = datetime.now(timezone.utc)  # changes from now on are the next export's
+    newest = [after_id or 0]
     with session_factory(engine).begin() as session:
         check_outlets(session, spec)
         total = queries.count_articles(session, spec)
-        rows = (
-            {key: getattr(article, key, None) for key in FIELDS} | {"outlet": outlet_slug}
-            for article, outlet_slug in queries.stream_articles(session, spec)
-        )
+
+        def rows():
+            for article, outlet_slug in queries.stream_articles(session, spec):
+                newest[0] = max(newest[0], article.id)
+                yield {key: getattr(article, key, None) for key in FIELDS} | {"outlet": outlet_slug}
+
         with progress_bar(f"exporting {format}", total) as tick:
             try:
-                written = export(rows, format, out, total, tick)
+                written = export(rows(), format, out, total, tick)
             except ExportError as exc:  # an --out that is not this exporter's to replace: typed wrong
                 fail(str(exc), code=2)
             except OSError as exc:
                 fail(f"cannot write {out}: {exc.strerror or exc}")
     notice(f"exported {written} articles to {out} ({format})")
+    notice(f"resume with: --after-id {newest[0]} (new articles) or --changed-since {started.isoformat()}")
 
 
 @app.command("search")

@@ -60,7 +60,7 @@ DbOption = Annotated[
 ]
 
 
-def _parse_when(value: Optional[str]) -> Optional[datetime]:
+def parse_when(value: Optional[str]) -> Optional[datetime]:
     if value is None:
         return None
     try:
@@ -73,13 +73,13 @@ def _parse_when(value: Optional[str]) -> Optional[datetime]:
 SinceOption = Annotated[
     Optional[datetime],
     typer.Option(
-        parser=_parse_when,
+        parser=parse_when,
         metavar="DATE",
         help="Published at or after DATE (UTC unless the time has an offset).",
     ),
 ]
 UntilOption = Annotated[
-    Optional[datetime], typer.Option(parser=_parse_when, metavar="DATE", help="Published before DATE.")
+    Optional[datetime], typer.Option(parser=parse_when, metavar="DATE", help="Published before DATE.")
 ]
 OutletOption = Annotated[
     Optional[list[str]], typer.Option("--outlet", metavar="SLUG", help="Only this outlet (repeatable).")
