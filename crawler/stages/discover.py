@@ -40,6 +40,16 @@ class Link:
         return max(dates) if dates else None
 
 
+def absolute(base: str, href: str) -> str | None:
+    """`href` resolved against `base`, if that gives an http(s) URL; None for anything else,
+    including a malformed one ("http://[bad"), which costs only itself, never its feed or sitemap."""
+    try:
+        link = urljoin(base, href.strip())
+    except ValueError:
+        return None
+    return link if link.startswith(("http://", "https://")) else None
+
+
 @dataclass(frozen=True)
 class FeedInfo:
     links: list[Link]
@@ -96,8 +106,8 @@ def _entry_link(entry, base: str, atom: bool) -> str | None:
     for href in candidates:
         if not href or href in enclosures:
             continue
-        link = urljoin(base, href.strip())
-        if link.startswith(("http://", "https://")) and not _MEDIA_PATH.search(urlsplit(link).path):
+        link = absolute(base, href)
+        if link and not _MEDIA_PATH.search(urlsplit(link).path):
             return link
     return None
 
@@ -125,7 +135,8 @@ def _json_feed(body: bytes, url: str) -> FeedInfo:
         "https://jsonfeed.org/version/"
     ):
         return FeedInfo([], is_feed=False)
-    base = document.get("feed_url") if isinstance(document.get("feed_url"), str) else url
+    feed_url = document.get("feed_url")
+    base = (absolute(url, feed_url) if isinstance(feed_url, str) else None) or url
     links = []
     for item in document.get("items") or []:
         if not isinstance(item, dict):
@@ -133,8 +144,8 @@ def _json_feed(body: bytes, url: str) -> FeedInfo:
         href = next((item[k] for k in ("url", "external_url") if isinstance(item.get(k), str)), None)
         if not href:
             continue
-        link = urljoin(urljoin(url, base), href.strip())
-        if not link.startswith(("http://", "https://")) or _MEDIA_PATH.search(urlsplit(link).path):
+        link = absolute(base, href)
+        if link is None or _MEDIA_PATH.search(urlsplit(link).path):
             continue
         published = parse_date(str(item.get("date_published") or "")) or None
         modified = parse_date(str(item.get("date_modified") or "")) or None
@@ -248,9 +259,9 @@ def _entry_links(entry, base: str) -> list[Link]:
         title, published = _title(fields.get("title")), parse_date(fields.get("publication_date"))
     lastmod = parse_date(direct.get("lastmod"))
     return [
-        Link(urljoin(base, loc), title=title, published=published, lastmod=lastmod, source="sitemap")
+        Link(link, title=title, published=published, lastmod=lastmod, source="sitemap")
         for loc in locs
-        if loc and urljoin(base, loc).startswith(("http://", "https://"))
+        if loc and (link := absolute(base, loc))
     ]
 
 
@@ -264,9 +275,9 @@ def robots_sitemaps(robots_txt: str, url: str) -> list[str]:
     for value in _ROBOTS_SITEMAP.findall(robots_txt):
         if "\ufffd" in value:  # undecodable bytes: not a URL anyone can fetch
             continue
-        absolute = urljoin(url, value)
-        if absolute.startswith(("http://", "https://")) and absolute not in found:
-            found.append(absolute)
+        resolved = absolute(url, value)
+        if resolved and resolved not in found:
+            found.append(resolved)
     return found
 
 
@@ -303,11 +314,10 @@ def parse_homepage(body: str, url: str, link_header: str | None = None) -> Homep
     for link in tree.iterfind(".//link[@href]"):
         rel = (link.get("rel") or "").lower().split()
         kind = (link.get("type") or "").split(";", 1)[0].strip().lower()
-        href = urljoin(url, link.get("href").strip())
+        href = absolute(url, link.get("href")) or ""
         comments = "comments" in urlsplit(href).path.lower() or "comment" in (link.get("title") or "").lower()
-        if "alternate" in rel and kind in FEED_TYPES and not comments and href not in feeds:
-            if href.startswith(("http://", "https://")):
-                feeds.append(href)
+        if "alternate" in rel and kind in FEED_TYPES and not comments and href and href not in feeds:
+            feeds.append(href)
     api = next(
         (
             urljoin(url, link.get("href"))
@@ -353,8 +363,8 @@ def parse_wordpress_posts(body: bytes, url: str) -> list[Link] | None:
     for post in posts:
         if not isinstance(post, dict) or not isinstance(post.get("link"), str):
             continue
-        link = urljoin(url, post["link"].strip())
-        if not link.startswith(("http://", "https://")):
+        link = absolute(url, post["link"])
+        if link is None:
             continue
         title = post.get("title")
         title = title.get("rendered") if isinstance(title, dict) else title
@@ -382,8 +392,8 @@ def parse_listing(body: str, url: str) -> ListingInfo:
     tree = lxml_html.fromstring(body, base_url=url)
     links, seen = [], set()
     for anchor in tree.iterfind(".//a[@href]"):
-        href = urljoin(url, anchor.get("href").strip()).split("#", 1)[0]
-        if href.startswith(("http://", "https://")) and href not in seen:
+        href = (absolute(url, anchor.get("href")) or "").split("#", 1)[0]
+        if href and href not in seen:
             seen.add(href)
             links.append(Link(href, title=(anchor.text_content().strip() or None), source="listing"))
     return ListingInfo(links, _next_page(tree, url))

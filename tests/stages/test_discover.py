@@ -239,3 +239,17 @@ def test_peer_suites_feeds_and_sitemaps_score_as_measured():
     report = score()
     assert report["sitemaps"]["passed"] == report["sitemaps"]["cases"] == 22
     assert report["feeds"]["passed"] >= 83 and report["feeds"]["cases"] == 84
+
+
+def test_a_malformed_url_costs_only_itself():
+    sitemap = b"<urlset><url><loc>http://[bad</loc></url><url><loc>https://a.test/ok/</loc></url></urlset>"
+    assert [link.url for link in discover.parse_sitemap(sitemap, "https://a.test/s.xml").links] == [
+        "https://a.test/ok/"
+    ]
+    feed = b'<rss version="2.0"><channel><item><link>http://[bad</link></item><item><link>/ok/</link></item></channel></rss>'
+    assert [link.url for link in discover.parse_feed(feed, "https://a.test/feed/").links] == [
+        "https://a.test/ok/"
+    ]
+    assert discover.robots_sitemaps("Sitemap: http://[bad\nSitemap: /s.xml", "https://a.test/robots.txt") == [
+        "https://a.test/s.xml"
+    ]
