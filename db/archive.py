@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from crawler.stages.dedup import Features, features
 
 from .dedup import DedupConfig, lock_writers, resolve
 from .fit import fit_page, fit_state
-from .models import Article
+from .models import Article, ArticleVersion
 from .store import insert_articles, record_urls
 
 # Article columns a re-fetch of a changed page refreshes.
@@ -94,17 +94,39 @@ def _fitted(result: PageResult) -> PageResult:
 
 
 def _refresh(session: Session, record: dict[str, Any]) -> tuple[int, bool]:
-    """A page already archived: update the row when its text changed; (id, whether it changed)."""
-    existing_id, existing_hash = session.execute(
-        select(Article.id, Article.content_hash).where(Article.canonical_url == record["canonical_url"])
-    ).one()
-    if existing_hash != record["content_hash"]:
+    """A page already archived: when its text or title changed (whitespace aside), the row as it
+    was becomes an article_versions row and the row takes the new version; (id, whether it changed)."""
+    existing = session.execute(
+        select(Article).where(Article.canonical_url == record["canonical_url"])
+    ).scalar_one()
+    changed = existing.content_hash != record["content_hash"] or _words(existing.title) != _words(
+        record.get("title")
+    )
+    if changed:
+        session.execute(
+            insert(ArticleVersion).values(
+                article_id=existing.id,
+                version=existing.version,
+                fetched_at=existing.updated_at,
+                content_hash=existing.content_hash,
+                title=existing.title,
+                published_at=existing.published_at,
+                modified_at=existing.modified_at,
+                word_count=existing.word_count,
+                text=existing.text,
+            )
+        )
         session.execute(
             update(Article)
-            .where(Article.id == existing_id)
-            .values({k: record[k] for k in REFRESHED if k in record})
+            .where(Article.id == existing.id)
+            .values({k: record[k] for k in REFRESHED if k in record} | {"version": existing.version + 1})
         )
-    return existing_id, existing_hash != record["content_hash"]
+    session.expunge(existing)
+    return existing.id, changed
+
+
+def _words(value: str | None) -> str:
+    return " ".join((value or "").split())
 
 
 def _last_per_url(states: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.orm import Session, aliased
 
-from .models import Article, CrawlRun, CrawlRunOutlet, Outlet, OutletStatus, UrlState
+from .models import Article, ArticleVersion, CrawlRun, CrawlRunOutlet, Outlet, OutletStatus, UrlState
 from .search_query import SearchQuery, parse, to_fts5
 
 # PostgreSQL text-search configurations a query is stemmed with; 'simple' covers unknown languages.
@@ -350,3 +350,58 @@ def known_urls(session: Session, outlet_id: int) -> dict[str, KnownUrl]:
         url: KnownUrl(outcome, etag, modified, fetched, lastmod)
         for url, outcome, etag, modified, fetched, lastmod in rows
     }
+
+
+@dataclass(frozen=True)
+class Version:
+    version: int
+    fetched_at: datetime
+    title: str | None
+    text: str
+    word_count: int
+    published_at: datetime | None
+    modified_at: datetime | None
+
+
+def versions(session: Session, url: str) -> list[Version] | None:
+    """Every version of the article at `url` (its canonical form, else as fetched), oldest first;
+    None when the archive has no such article."""
+    from crawler.stages.dedup import canonical_url
+
+    article = session.scalars(
+        select(Article).where((Article.canonical_url == canonical_url(url)) | (Article.url == url)).limit(1)
+    ).first()
+    if article is None:
+        return None
+    earlier = session.scalars(
+        select(ArticleVersion).where(ArticleVersion.article_id == article.id).order_by(ArticleVersion.version)
+    ).all()
+    fields = ("version", "fetched_at", "title", "text", "word_count", "published_at", "modified_at")
+    rows = [Version(*(getattr(v, f) for f in fields)) for v in earlier]
+    # the latest version was stored when the row last changed
+    current = replace(Version(*(getattr(article, f) for f in fields)), fetched_at=article.updated_at)
+    return rows + [current]
+
+
+def earlier_versions(session: Session, article_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """article id -> its earlier versions as export records (export --include-versions)."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    rows = session.scalars(
+        select(ArticleVersion)
+        .where(ArticleVersion.article_id.in_(article_ids))
+        .order_by(ArticleVersion.version)
+    )
+    for row in rows:
+        found.setdefault(row.article_id, []).append(
+            {
+                "version": row.version,
+                "fetched_at": row.fetched_at.isoformat(),
+                "title": row.title,
+                "published_at": row.published_at.isoformat() if row.published_at else None,
+                "modified_at": row.modified_at.isoformat() if row.modified_at else None,
+                "word_count": row.word_count,
+                "content_hash": row.content_hash,
+                "text": row.text,
+            }
+        )
+    return found

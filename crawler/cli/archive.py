@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -59,6 +60,10 @@ def export_command(
             min=0, metavar="N", help="Only articles stored after article N (a nightly job's resume point)."
         ),
     ] = None,
+    include_versions: Annotated[
+        bool,
+        typer.Option("--include-versions", help="jsonl: each article's earlier versions, in `versions`."),
+    ] = False,
     changed_since: Annotated[
         Optional[datetime],
         typer.Option(
@@ -71,6 +76,8 @@ def export_command(
     next, incremental export resumes (--after-id, --changed-since)."""
     if format not in FORMATS:
         fail(f"unknown export format {format!r}: choose one of {', '.join(FORMATS)}", code=2)
+    if include_versions and format != "jsonl":
+        fail("--include-versions needs --format jsonl (versions are a list per article)", code=2)
     spec = replace(
         make_filter(since, until, outlet, language, include_duplicates, include_off_topic),
         after_id=after_id,
@@ -86,7 +93,10 @@ def export_command(
         def rows():
             for article, outlet_slug in queries.stream_articles(session, spec):
                 newest[0] = max(newest[0], article.id)
-                yield {key: getattr(article, key, None) for key in FIELDS} | {"outlet": outlet_slug}
+                row = {key: getattr(article, key, None) for key in FIELDS} | {"outlet": outlet_slug}
+                if include_versions:
+                    row["versions"] = queries.earlier_versions(session, [article.id]).get(article.id, [])
+                yield row
 
         with progress_bar(f"exporting {format}", total) as tick:
             try:
@@ -147,6 +157,56 @@ def search_command(
         out_console.print(f"[bold]{hit.article.title or '(untitled)'}[/bold]", highlight=False)
         out_console.print(f"  {date} · {hit.outlet} · {hit.article.url}", markup=False, highlight=False)
         out_console.print(f"  {hit.snippet}", markup=False, highlight=False)
+
+
+@app.command("history")
+def history_command(
+    url: Annotated[str, typer.Argument(metavar="URL", help="The article's URL (as fetched or canonical).")],
+    db: DbOption = "",
+) -> None:
+    """Every version of an article, oldest first, with a word-level diff between consecutive ones."""
+    engine = open_db(db, create=False)
+    with session_factory(engine).begin() as session:
+        found = queries.versions(session, url)
+    if found is None:
+        fail(f"no article at {url} in this archive")
+    previous = None
+    for version in found:
+        out_console.print(
+            f"v{version.version} · {version.fetched_at:%Y-%m-%d %H:%M} UTC · {version.word_count} words · "
+            f"{version.title or '(untitled)'}",
+            markup=False,
+            highlight=False,
+        )
+        if previous is not None:
+            if (previous.title or "") != (version.title or ""):
+                out_console.print(
+                    f"  title: {previous.title!r} -> {version.title!r}", markup=False, highlight=False
+                )
+            for change in word_diff(previous.text, version.text):
+                out_console.print(f"  {change}", markup=False, highlight=False)
+        previous = version
+
+
+def word_diff(before: str, after: str, context: int = 4) -> list[str]:
+    """Each change between two texts as one line: a few words around it, [-removed-] {+added+}."""
+    old, new = before.split(), after.split()
+    changes = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        lead = " ".join(old[max(0, i1 - context) : i1])
+        tail = " ".join(old[i2 : i2 + context])
+        removed = f"[-{' '.join(old[i1:i2])}-]" if i2 > i1 else ""
+        added = f"{{+{' '.join(new[j1:j2])}+}}" if j2 > j1 else ""
+        changes.append(
+            " ".join(
+                part
+                for part in ("…" + lead if lead else "", removed, added, tail + "…" if tail else "")
+                if part
+            )
+        )
+    return changes
 
 
 @app.command("stats")

@@ -55,6 +55,7 @@ FIELDS = (
     "site_name",
     "fetched_at",
     "updated_at",
+    "version",
 )
 MANIFEST_FIELDS = (
     "file",
@@ -138,6 +139,8 @@ def write_jsonl(records: Iterable[dict[str, Any]], out: Path, tick: Progress) ->
     with atomic_file(out, encoding="utf-8") as stream:
         for record in _counted(records, tick):
             row = {key: to_json_value(record[key]) for key in FIELDS}
+            if "versions" in record:  # export --include-versions: the earlier versions, oldest first
+                row["versions"] = record["versions"]
             stream.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
     return count
@@ -170,6 +173,7 @@ def parquet_schema():
     strings = pa.list_(pa.string())
     types = {
         "id": pa.int64(),
+        "version": pa.int64(),
         "word_count": pa.int64(),
         "duplicate_of_id": pa.int64(),
         "story_id": pa.int64(),
