@@ -199,6 +199,10 @@ class CrawlRunOutlet(Base):
     # What the crawl found for the outlet: autodiscovered feeds and sitemaps, its WordPress API, how
     # a backfill went. None when there was nothing to find (every source in the registry).
     discovered: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The outlet's health in this run (db/runs.py health()): shares of new articles lacking a date,
+    # an author, a title; their median words; the not_article and error shares; HTTP statuses;
+    # sources that answered 404/410. `newsarchive health` compares runs to flag drift.
+    health: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class OutletSchedule(Base):

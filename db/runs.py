@@ -9,6 +9,7 @@ original counts as a copy once the original arrives.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -101,6 +102,7 @@ class CrawlRunLedger:
                     finished_at=utcnow(),
                     feed_update_seconds=stats.get("discover/feed_update_seconds"),
                     discovered=discovered(stats),
+                    health=health(session, outlet_id, run.started_at, stats),
                     **counters,
                     **_archived(session, outlet_id, run.started_at),
                 )
@@ -166,6 +168,43 @@ DISCOVERED: Final = {
     "discover/backfill": "backfill",
     "discover/api_posts": "api_posts",
 }
+
+
+def health(session: Session, outlet_id: int, since: datetime, stats: Mapping[str, Any]) -> dict[str, Any]:
+    """What the run's new articles and fetches say of the outlet's layout and sources."""
+    rows = session.execute(
+        select(
+            Article.published_at.is_(None),
+            Article.authors.is_(None),
+            Article.title.is_(None),
+            Article.word_count,
+        ).where(Article.outlet_id == outlet_id, Article.fetched_at >= since)
+    ).all()
+    pages = int(stats.get("fetch/article_pages", 0))
+
+    def share(count: float, total: int) -> float | None:
+        return round(count / total, 3) if total else None
+
+    statuses = {
+        key.rsplit("/", 1)[1]: int(value)
+        for key, value in stats.items()
+        if key.startswith("downloader/response_status_count/")
+    }
+    return {
+        "articles": len(rows),
+        "missing_date": share(sum(r[0] for r in rows), len(rows)),
+        "missing_author": share(sum(r[1] for r in rows), len(rows)),
+        "missing_title": share(sum(r[2] for r in rows), len(rows)),
+        "median_words": statistics.median(r[3] for r in rows) if rows else None,
+        "not_article": share(int(stats.get("extract/not_article", 0)), pages),
+        "errors": share(sum(int(stats.get(k, 0)) for k in COUNTERS["errors"]), pages),
+        "statuses": statuses,
+        "gone_sources": [
+            n.split(": HTTP", 1)[0]
+            for n in stats.get("discover/notes") or []
+            if n.endswith(("HTTP 404", "HTTP 410"))
+        ],
+    }
 
 
 def discovered(stats: Mapping[str, Any]) -> dict[str, Any] | None:

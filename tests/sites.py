@@ -784,6 +784,32 @@ def fresh_site(sites: dict[str, dict[str, Resource]]) -> list[str]:
     return [item.url for item in items]
 
 
+DRIFT = "https://drift.test"
+
+
+def drift_site(sites: dict[str, dict[str, Resource]]) -> None:
+    """An outlet whose layout changes between two crawls: its feed first lists three articles in
+    its usual layout (author, full text), then three new ones whose pages lost the byline and most
+    of the text (a redesign the extractor does not follow)."""
+    before, after = [], []
+    for n in range(3):
+        item, page = _story_page(5800 + n, f"{DRIFT}/2025/06/0{n + 1}/pro/story-{n}/")
+        add(sites, item.url, Resource(page.encode(), HTML))
+        before.append(item)
+        story = article(5810 + n, language="pt", relevant=True)
+        url = f"{DRIFT}/2025/06/1{n}/pro/new-story-{n}/"
+        short = " ".join(story.text.split()[:70])
+        body = (
+            f"<html><head><title>{story.title}</title></head>"
+            f"<body><main><h1>{story.title}</h1><p>{short}</p></main></body></html>"
+        )
+        add(sites, url, Resource(body.encode(), HTML))
+        after.append(sitegen.SiteArticle(story, url))
+    second = Resource(sitegen.rss_feed("Drift", DRIFT, after).encode(), RSS)
+    first = Resource(sitegen.rss_feed("Drift", DRIFT, before).encode(), RSS, then=[second])
+    add(sites, f"{DRIFT}/feed/", first)
+
+
 def all_sites() -> dict[str, dict[str, Resource]]:
     sites: dict[str, dict[str, Resource]] = {}
     shipped_outlet_sites(sites)
@@ -799,6 +825,7 @@ def all_sites() -> dict[str, dict[str, Resource]]:
     wordpress_sites(sites)
     autodiscovery_sites(sites)
     fresh_site(sites)
+    drift_site(sites)
     return sites
 
 
@@ -869,6 +896,11 @@ homepage = "{AUTO}/"
 name = "Auto WP"
 language = "pt"
 homepage = "{AUTOWP}/"
+
+[outlets.drift]
+name = "Drift"
+language = "pt"
+feeds = ["{DRIFT}/feed/"]
 
 [outlets.unreachable]
 name = "Unreachable"

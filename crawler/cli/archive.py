@@ -159,6 +159,70 @@ def search_command(
         out_console.print(f"  {hit.snippet}", markup=False, highlight=False)
 
 
+@app.command("health")
+def health_command(
+    outlet: OutletOption = None,
+    runs: Annotated[int, typer.Option(min=2, metavar="N", help="Runs per outlet to compare.")] = 5,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when an outlet is flagged (cron, monitoring).")
+    ] = False,
+    db: DbOption = "",
+) -> None:
+    """Each outlet's recent runs side by side, with the drift that says its layout or sources changed."""
+    from crawler.operations.health import drift, history
+
+    engine = open_db(db, create=False)
+    spec = make_filter(None, None, outlet, None, False, False)
+    flagged = 0
+    with session_factory(engine).begin() as session:
+        check_outlets(session, spec)
+        slugs = list(spec.outlets) or sorted(queries.outlet_slugs(session))
+        histories = {slug: history(session, slug, runs) for slug in slugs}
+    for slug, parts in histories.items():
+        if not parts:
+            continue
+        table = Table(title=f"{slug} · last {len(parts)} runs", title_justify="left")
+        for header in (
+            "run",
+            "started",
+            "status",
+            "new",
+            "no date",
+            "no author",
+            "median words",
+            "not article",
+            "errors",
+            "HTTP",
+        ):
+            table.add_column(header, justify="left" if header in ("started", "status", "HTTP") else "right")
+        for part in parts:
+            h = part.health
+            table.add_row(
+                str(part.run_id),
+                f"{part.started_at:%Y-%m-%d %H:%M}",
+                part.status,
+                str(part.articles_new),
+                _share(h.get("missing_date")),
+                _share(h.get("missing_author")),
+                "-" if h.get("median_words") is None else f"{h['median_words']:g}",
+                _share(h.get("not_article")),
+                _share(h.get("errors")),
+                " ".join(f"{code}×{count}" for code, count in sorted((h.get("statuses") or {}).items())),
+            )
+        out_console.print(table)
+        flags = drift(parts)
+        flagged += bool(flags)
+        out_console.print(
+            f"{slug}: " + ("; ".join(flags) if flags else "steady"), markup=False, highlight=False
+        )
+    if check and flagged:
+        raise typer.Exit(1)
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
 @app.command("history")
 def history_command(
     url: Annotated[str, typer.Argument(metavar="URL", help="The article's URL (as fetched or canonical).")],

@@ -1,0 +1,58 @@
+"""`newsarchive health` (crawler/operations/health.py): drift flagged when an outlet's layout changes
+between two crawls, a steady outlet left alone."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+from crawler.operations.health import RunHealth, drift
+
+from ..conftest import crawl_command
+
+
+def _health(db: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "health", "--db", db, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_layout_change_between_two_crawls_is_flagged_and_a_steady_outlet_is_not(
+    fixture_server, registry, tmp_path
+):
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    for _ in range(2):
+        crawl = subprocess.run(
+            crawl_command(
+                fixture_server, db, "--outlets", str(registry), "--outlet", "drift", "--outlet", "feedonly"
+            ),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert crawl.returncode == 0, crawl.stderr
+    report = _health(db)
+    assert report.returncode == 0, report.stderr
+    drift_line = next(line for line in report.stdout.splitlines() if line.startswith("drift:"))
+    assert "articles lacking an author jumped from 0% to 100%" in drift_line
+    assert "median words fell from" in drift_line
+    assert "feedonly: steady" in report.stdout
+    assert _health(db, "--check", "--outlet", "drift").returncode == 1
+    assert _health(db, "--check", "--outlet", "feedonly").returncode == 0
+
+
+def test_drift_rules():
+    t = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    usual = {"articles": 10, "missing_date": 0.02, "missing_author": 0.0, "median_words": 600}
+    steady = [RunHealth(n, t, "ok", 5, usual) for n in range(4)]
+    assert drift(steady) == []
+    undated = steady + [RunHealth(5, t, "ok", 5, usual | {"missing_date": 0.6})]
+    assert drift(undated) == ["articles lacking a date jumped from 2% to 60%"]
+    quiet = steady + [RunHealth(n, t, "ok", 0, {"articles": 0}) for n in range(5, 8)]
+    assert drift(quiet) == ["no new articles in the last 3 runs"]
+    gone = steady + [RunHealth(5, t, "ok", 5, usual | {"gone_sources": ["https://a.test/feed/"]})]
+    assert drift(gone) == ["sources answering 404/410: https://a.test/feed/"]
