@@ -23,7 +23,7 @@ import signal
 import sys
 import weakref
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from crawler.outcomes import PER_PAGE, Outcome
@@ -80,7 +80,10 @@ class ExtractionPool:
             executor = self._executor
             try:
                 async with slots:
-                    future = executor.submit(_within, page, options, self.timeout)
+                    # The executor as it is now: another page may have replaced it while this one
+                    # waited for a slot (submitting to the old one fails: "after shutdown").
+                    executor = self._executor
+                    future = self._submit(executor, page, options)
                     # The worker's own alarm gives the page up; this is the backstop for a worker
                     # stuck where the alarm cannot reach it.
                     return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout * 3 or None)
@@ -92,6 +95,15 @@ class ExtractionPool:
             except MemoryError:
                 return Processed(Outcome.TOO_LARGE, message="extraction needed more memory than a worker has")
         return Processed(Outcome.ERROR, message="the extraction worker died twice on this page")
+
+    def _submit(self, executor: ProcessPoolExecutor, page: Page, options: Options) -> Future[Processed]:
+        try:
+            return executor.submit(_within, page, options, self.timeout)
+        except RuntimeError:
+            if executor is self._executor:
+                raise
+            # Replaced and shut down by a page on another thread's loop in between: the new one.
+            return self._executor.submit(_within, page, options, self.timeout)
 
     def process_all(self, pages: Iterable[tuple[Page, Options]]) -> list[Processed]:
         """`process` over many pages at once, in order, for callers outside an event loop (reextract)."""

@@ -58,6 +58,28 @@ def test_a_dead_worker_is_replaced_and_its_page_tried_again():
         pool.release()
 
 
+def test_a_page_waiting_for_a_worker_while_the_pool_is_replaced_uses_the_new_one():
+    """A page that waited for a slot while another page's failure replaced the pool goes to the new
+    pool (it once went to the old, shut-down one: "cannot schedule new futures after shutdown")."""
+    extraction = pool.acquire(1)
+
+    async def scenario():
+        slots = extraction._slots.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(1))
+        await slots.acquire()  # the one worker is busy with another page
+        waiting = asyncio.create_task(extraction.process(a_page(), OPTIONS))
+        await asyncio.sleep(0)  # the page is now waiting for the slot
+        old = extraction._executor
+        extraction._replace(old, "replaced for the test")  # that other page's worker died
+        slots.release()
+        return await waiting, old
+
+    try:
+        processed, old = asyncio.run(scenario())
+        assert processed.record is not None and extraction._executor is not old
+    finally:
+        pool.release()
+
+
 def _workers(pid: int) -> set[int]:
     return {child for child in descendants(pid) if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text()}
 
