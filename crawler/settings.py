@@ -173,3 +173,18 @@ CONCURRENT_ITEMS = 8
 TELNETCONSOLE_ENABLED = False
 # Nor its remote-control HTTP server (it runs Python sent to it): nothing listens unless asked for.
 REMOTE_CONTROL_ENABLED = False
+
+# `newsarchive serve`: the address it listens on (loopback: only this machine) unless --host/--port say.
+NEWSARCHIVE_SERVE_HOST = "127.0.0.1"
+# The port `newsarchive serve` listens on (0: any free port, printed when it starts).
+NEWSARCHIVE_SERVE_PORT = 8000
+# Results per page of the web app's search and browse lists.
+NEWSARCHIVE_SERVE_PAGE_SIZE = 20
+# Most articles one JSON API request returns (`limit`); a poller pages with `after_id`.
+NEWSARCHIVE_SERVE_API_MAX = 500
+# Longest search query the web app accepts, in characters; longer ones get a 400 and a message.
+NEWSARCHIVE_SERVE_MAX_QUERY = 500
+# Days the outlets page charts (articles published per day).
+NEWSARCHIVE_SERVE_CHART_DAYS = 90
+# Crawl runs per outlet the outlets page compares (health, drift, the missing-date chart).
+NEWSARCHIVE_SERVE_RUNS = 10

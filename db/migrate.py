@@ -103,6 +103,17 @@ def _refuse_unknown_revision(engine: Engine) -> str | None:
     return current
 
 
+def require_head(engine: Engine) -> None:
+    """Refuse, with one line, an archive this version cannot read as it is, for a reader that must
+    not migrate it (the web app opens it read-only)."""
+    current = _refuse_unknown_revision(engine)
+    if current != head_revision():
+        raise ArchiveError(
+            f"database {display_url(engine.url)} is at schema revision {current}, older than this "
+            f"newsarchive's {head_revision()}: run `newsarchive db upgrade` first"
+        )
+
+
 def open_database(raw_url: str, notify=lambda message: None) -> Engine:
     """An engine on a reachable database whose schema is at head (migrating it if needed)."""
     engine = make_engine(raw_url)

@@ -373,12 +373,16 @@ def versions(session: Session, url: str) -> list[Version] | None:
     ).first()
     if article is None:
         return None
+    return versions_of(session, article)
+
+
+def versions_of(session: Session, article: Article) -> list[Version]:
+    """The article's versions, oldest first; the latest is the row itself, stored when it last changed."""
     earlier = session.scalars(
         select(ArticleVersion).where(ArticleVersion.article_id == article.id).order_by(ArticleVersion.version)
     ).all()
     fields = ("version", "fetched_at", "title", "text", "word_count", "published_at", "modified_at")
     rows = [Version(*(getattr(v, f) for f in fields)) for v in earlier]
-    # the latest version was stored when the row last changed
     current = replace(Version(*(getattr(article, f) for f in fields)), fetched_at=article.updated_at)
     return rows + [current]
 

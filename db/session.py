@@ -154,6 +154,26 @@ def first_line(exc: BaseException | None, url: URL | None = None) -> str:
     return redact(message, url)
 
 
+def read_only(engine: Engine) -> Engine:
+    """`engine`, refusing every write on its connections: SQLite's query_only, PostgreSQL's read-only
+    transactions. For the web app, which must never change the archive it shows."""
+    statement = (
+        "PRAGMA query_only=ON"
+        if engine.dialect.name == "sqlite"
+        else "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
+    )
+
+    @event.listens_for(engine, "connect")
+    def _refuse_writes(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(statement)
+        cursor.close()
+        if engine.dialect.name == "postgresql":
+            dbapi_connection.commit()  # psycopg opened a transaction for the SET
+
+    return engine
+
+
 def session_factory(engine: Engine, write: bool = False) -> sessionmaker[Session]:
     """Sessions for reading, or (write=True) for a unit of work that writes."""
     bind = engine.execution_options(sqlite_write_lock=True) if write else engine

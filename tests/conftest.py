@@ -283,3 +283,7 @@ def tiny_disk(tmp_path) -> Iterator[Path]:
         yield disk
     finally:
         subprocess.run(["umount", "--lazy", str(disk)], check=False)
+
+
+# The served archive of the web app's tests (tests/web, tests/cli/test_serve.py), built once per backend.
+from tests.web.archive import web_archive  # noqa: E402, F401

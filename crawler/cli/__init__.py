@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from crawler.cli import archive, crawl, db, extract, outlets  # noqa: F401 - each registers its commands
+from crawler.cli import archive, crawl, db, extract, outlets, serve  # noqa: F401 - each registers its commands
 from crawler.cli.common import app, fail, state
 from db.session import ArchiveError, first_line
 

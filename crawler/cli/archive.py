@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -36,6 +35,7 @@ from crawler.cli.common import (
     settings_of,
 )
 from crawler.operations.export import FIELDS, FORMATS, ExportError, export
+from crawler.operations.history import word_changes
 from db import queries
 from db.models import Article
 from db.search_query import QueryError
@@ -247,30 +247,9 @@ def history_command(
                 out_console.print(
                     f"  title: {previous.title!r} -> {version.title!r}", markup=False, highlight=False
                 )
-            for change in word_diff(previous.text, version.text):
-                out_console.print(f"  {change}", markup=False, highlight=False)
+            for change in word_changes(previous.text, version.text):
+                out_console.print(f"  {change.line()}", markup=False, highlight=False)
         previous = version
-
-
-def word_diff(before: str, after: str, context: int = 4) -> list[str]:
-    """Each change between two texts as one line: a few words around it, [-removed-] {+added+}."""
-    old, new = before.split(), after.split()
-    changes = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
-        if tag == "equal":
-            continue
-        lead = " ".join(old[max(0, i1 - context) : i1])
-        tail = " ".join(old[i2 : i2 + context])
-        removed = f"[-{' '.join(old[i1:i2])}-]" if i2 > i1 else ""
-        added = f"{{+{' '.join(new[j1:j2])}+}}" if j2 > j1 else ""
-        changes.append(
-            " ".join(
-                part
-                for part in ("…" + lead if lead else "", removed, added, tail + "…" if tail else "")
-                if part
-            )
-        )
-    return changes
 
 
 @app.command("stats")

@@ -423,14 +423,15 @@ class NewsSpider(scrapy.Spider):
     # --- outcomes ---
 
     def _source_outcome(self, response: Response) -> Iterator[UrlOutcome]:
-        """A 304 (the store keeps what the URL was) or a 404/410 (a line in the summary, unless the
-        source was only a guess: a paged feed or an autodiscovery probe)."""
+        """A 304 (the store keeps what the URL was) or a 404/410: a line in the summary for a feed,
+        sitemap or listing, unless it was only a guess (a paged feed, an autodiscovery probe). An
+        article taken down is the outlet's business, not a broken source."""
         if response.status == 304:
             self.crawler.stats.inc_value("fetch/not_modified")
             yield self._outcome(response, Outcome.NOT_ARTICLE)
         else:
             self.crawler.stats.inc_value("fetch/gone")
-            if not response.meta.get("probe"):
+            if not response.meta.get("probe") and response.meta.get("kind") != "page":
                 self._source_failed(response.url, f"HTTP {response.status}")
             yield self._outcome(response, Outcome.ERROR, f"HTTP {response.status}")
 
