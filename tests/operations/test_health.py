@@ -1,5 +1,5 @@
 """`newsarchive health` (crawler/operations/health.py): drift flagged when an outlet's layout changes
-between two crawls, a steady outlet left alone."""
+between two crawls, a steady outlet left alone, on SQLite and PostgreSQL, in the CLI and the web app."""
 
 from __future__ import annotations
 
@@ -7,9 +7,16 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
-from crawler.operations.health import RunHealth, drift
+from starlette.testclient import TestClient
 
-from ..conftest import crawl_command
+from crawler.config import load_settings
+from crawler.devsite.siteserver import SiteServer
+from crawler.operations.health import RunHealth, drift
+from crawler.web.app import create_app
+from db.session import make_engine, read_only
+
+from ..conftest import FixtureServer, crawl_command
+from ..sites import all_sites
 
 
 def _health(db: str, *args: str) -> subprocess.CompletedProcess:
@@ -22,19 +29,30 @@ def _health(db: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_a_layout_change_between_two_crawls_is_flagged_and_a_steady_outlet_is_not(
-    fixture_server, registry, tmp_path
+    registry, crawl_db, tmp_path
 ):
-    db = f"sqlite:///{tmp_path / 'a.db'}"
+    db = crawl_db
+    # A server of its own: the drift site changes layout after its first crawl, whichever test ran it.
+    sites = all_sites()
+    server = SiteServer(sites).start()
     for _ in range(2):
         crawl = subprocess.run(
             crawl_command(
-                fixture_server, db, "--outlets", str(registry), "--outlet", "drift", "--outlet", "feedonly"
+                FixtureServer(server.server_address[1], tmp_path / "requests.jsonl"),
+                db,
+                "--outlets",
+                str(registry),
+                "--outlet",
+                "drift",
+                "--outlet",
+                "feedonly",
             ),
             capture_output=True,
             text=True,
             timeout=300,
         )
         assert crawl.returncode == 0, crawl.stderr
+    server.shutdown()
     report = _health(db)
     assert report.returncode == 0, report.stderr
     drift_line = next(line for line in report.stdout.splitlines() if line.startswith("drift:"))
@@ -43,6 +61,15 @@ def test_a_layout_change_between_two_crawls_is_flagged_and_a_steady_outlet_is_no
     assert "feedonly: steady" in report.stdout
     assert _health(db, "--check", "--outlet", "drift").returncode == 1
     assert _health(db, "--check", "--outlet", "feedonly").returncode == 0
+    # the web app's outlets page flags the same
+    engine = read_only(make_engine(db))
+    with TestClient(create_app(engine, load_settings())) as client:
+        outlets = {o["slug"]: o for o in client.get("/api/outlets").json()["outlets"]}
+        page = client.get("/outlets").text
+    engine.dispose()
+    assert any("articles lacking an author jumped" in flag for flag in outlets["drift"]["flags"])
+    assert outlets["feedonly"]["flags"] == []
+    assert "<b>Drift:</b> articles lacking an author jumped from 0% to 100%" in page
 
 
 def test_drift_rules():
