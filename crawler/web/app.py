@@ -443,13 +443,27 @@ def _version(version: queries.Version) -> dict[str, Any]:
     }
 
 
+# What db.runs.health() records per run; runs from before schema 0007 (or killed) recorded none.
+HEALTH_FIELDS = (
+    "articles",
+    "missing_date",
+    "missing_author",
+    "missing_title",
+    "median_words",
+    "not_article",
+    "errors",
+    "statuses",
+    "gone_sources",
+)
+
+
 def _run(part: RunHealth) -> dict[str, Any]:
     return {
         "run_id": part.run_id,
         "started_at": _iso(part.started_at),
         "status": part.status,
         "articles_new": part.articles_new,
-        "health": part.health,
+        "health": dict.fromkeys(HEALTH_FIELDS) | part.health,
     }
 
 

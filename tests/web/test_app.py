@@ -189,3 +189,27 @@ def test_the_app_engine_refuses_writes(web_archive):
             conn.execute(text("DELETE FROM articles"))
     engine.dispose()
     assert _count(web_archive.url) > 0
+
+
+def test_runs_that_recorded_no_health_still_show(tmp_path):
+    """Runs from before schema 0007, or killed ones, have no health: the page shows dashes."""
+    from sqlalchemy import insert
+
+    from db.models import CrawlRun, CrawlRunOutlet
+    from db.store import upsert_outlets
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate.upgrade(engine)
+    with session_factory(engine, write=True).begin() as session:
+        outlet_id = upsert_outlets(session, [{"slug": "old", "name": "Old"}])["old"]
+        for _ in range(2):
+            run_id = session.execute(insert(CrawlRun).values(status="ok").returning(CrawlRun.id)).scalar_one()
+            session.execute(
+                insert(CrawlRunOutlet).values(run_id=run_id, outlet_id=outlet_id, status="ok", health=None)
+            )
+    with TestClient(create_app(read_only(engine), SETTINGS), raise_server_exceptions=False) as client:
+        page = client.get("/outlets")
+        api = client.get("/api/outlets").json()
+    engine.dispose()
+    assert page.status_code == 200 and page.text.count("<td>–</td>") >= 2 * 4
+    assert api["outlets"][0]["runs"][0]["health"]["missing_date"] is None
