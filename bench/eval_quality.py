@@ -5,7 +5,10 @@
 Scoring follows ../shared/corpus/README.md:
 - trafilatura set: each `with` snippet found = TP, missing = FN; each `without` found = FP;
   micro precision/recall/F1 per language (whitespace-normalised).
-- readability set: word 4-gram shingle F1 of the text against expected.html (averaged P and R).
+- readability, newspaper and newspaper4k sets: word 4-gram shingle F1 of the text against the gold
+  text (averaged P and R), per language.
+- goose3 and postlight sets: the gold beginning of the body (goose3's cleaned_text, postlight's
+  first 13 words) found in the text, per language.
 - htmldate set: publication day exact-match accuracy per language.
 Prints one JSON object; plain trafilatura runs with the reference options
 (include_comments=False, include_tables=True).
@@ -22,6 +25,7 @@ import multiprocessing
 import os
 import re
 import sys
+import unicodedata
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -69,13 +73,16 @@ class Result:
 
 
 def ours(html: str, url: str | None) -> Result:
-    """Extract + clean as the crawl runs them. The benchmarks' gold counts the headline as body
-    text where the page repeats it there; we move that line to `title`, so it is scored kept."""
+    """Extract + clean exactly as the crawl runs them (crawler/stages/process.py): the text scored is
+    the text the archive stores, title line rule included."""
     extracted = extract(html, url or "https://example.invalid/")
     if extracted is None:
         return Result()
     return Result(
-        clean(extracted.text, None).text, extracted.title, extracted.authors, extracted.published_at
+        clean(extracted.text, extracted.title).text,
+        extracted.title,
+        extracted.authors,
+        extracted.published_at,
     )
 
 
@@ -95,7 +102,9 @@ def plain_metadata(html: str, url: str | None) -> Result:
 
 
 def normalise(text: str) -> str:
-    return " ".join(text.split())
+    """Whitespace collapsed, and Unicode in composed form (NFC), for our text, trafilatura's and the
+    gold alike: an "ü" stored as "u" plus a combining mark would otherwise split a word in two."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def snippet_counts(text: str, present: list[str], absent: list[str]) -> Counter:
@@ -108,15 +117,18 @@ def snippet_counts(text: str, present: list[str], absent: list[str]) -> Counter:
     return counts
 
 
-def prf(counts: Counter) -> dict[str, float]:
+def prf(counts: Counter, exact: bool = False) -> dict[str, float]:
+    """Precision, recall and F1 to 3 places; with `exact`, also the unrounded F1 (`f1_exact`), which
+    the gate compares with plain trafilatura's."""
     precision = counts["tp"] / (counts["tp"] + counts["fp"]) if counts["tp"] + counts["fp"] else 0.0
     recall = counts["tp"] / (counts["tp"] + counts["fn"]) if counts["tp"] + counts["fn"] else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+    scores = {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+    return scores | ({"f1_exact": f1} if exact else {})
 
 
 def shingles(text: str) -> Counter:
-    words = WORD.findall(text.lower())
+    words = WORD.findall(unicodedata.normalize("NFC", text).lower())
     return Counter(tuple(words[i : i + 4]) for i in range(max(0, len(words) - 3)))
 
 
@@ -134,6 +146,7 @@ def shingle_pr(predicted: str, gold: str) -> tuple[float, float]:
 def trafilatura_set(root: Path) -> dict:
     gold = json.loads((root / "evaldata.subset.json").read_text(encoding="utf-8"))
     counts = {"ours": defaultdict(Counter), "trafilatura": defaultdict(Counter)}
+    pages: dict[str, Counter] = defaultdict(Counter)
     for url, entry in gold.items():
         path = next(
             (
@@ -147,10 +160,19 @@ def trafilatura_set(root: Path) -> dict:
             continue
         html = read_html(path)
         present, absent = _as_list(entry.get("with")), _as_list(entry.get("without"))
-        for name, text in (("ours", ours(html, url).text), ("trafilatura", plain(html, url))):
-            counts[name][entry["lang"]] += snippet_counts(text, present, absent)
-            counts[name]["all"] += snippet_counts(text, present, absent)
-    return {name: {lang: prf(c) for lang, c in sorted(per.items())} for name, per in counts.items()}
+        texts = {"ours": ours(html, url).text, "trafilatura": plain(html, url)}
+        found = {name: snippet_counts(text, present, absent) for name, text in texts.items()}
+        for name in texts:
+            counts[name][entry["lang"]] += found[name]
+            counts[name]["all"] += found[name]
+        # per page, a snippet found or wrongly kept counts one either way
+        mine, theirs = (found[n]["tp"] - found[n]["fp"] for n in ("ours", "trafilatura"))
+        for lang in (entry["lang"], "all"):
+            pages[lang] += _versus(texts["ours"], texts["trafilatura"], mine, theirs)
+    scores: dict[str, Any] = {
+        name: {lang: prf(c, exact=True) for lang, c in sorted(per.items())} for name, per in counts.items()
+    }
+    return scores | {"pages": {lang: dict(c) for lang, c in sorted(pages.items())}}
 
 
 def _as_list(value) -> list[str]:
@@ -159,16 +181,109 @@ def _as_list(value) -> list[str]:
     return ast.literal_eval(value) if value else []
 
 
-def readability_set(root: Path) -> dict:
-    scores = {"ours": [], "trafilatura": []}
+def readability_set(root: Path, manifest: Path) -> dict:
+    """Shingle F1 of the text against expected.html, per page language (expected-metadata.json's
+    `lang`, else the manifest's)."""
+    languages = manifest_languages(manifest, by="folder")
+    pages = []
     for folder in sorted(p for p in root.iterdir() if (p / "source.html").exists()):
         html = read_html(folder / "source.html")
         gold = lxml_html.fromstring(
             (folder / "expected.html").read_bytes().decode("utf-8", "replace")
         ).text_content()
-        scores["ours"].append(shingle_pr(ours(html, None).text, gold))
-        scores["trafilatura"].append(shingle_pr(plain(html, None), gold))
-    return {name: _averaged_f1(pairs) for name, pairs in scores.items()}
+        metadata = json.loads((folder / "expected-metadata.json").read_text(encoding="utf-8"))
+        language = (metadata.get("lang") or languages.get(folder.name) or "?").split("-")[0].lower()
+        pages.append((language, gold, ours(html, None).text, plain(html, None)))
+    return compared(pages, shingle_pr)
+
+
+def compared(pages: list[tuple[str, str, str, str]], score) -> dict:
+    """Ours against plain trafilatura on (language, gold, our text, trafilatura's text) pages: averaged
+    precision, recall and F1 per language and over all pages, and how many pages' texts differ."""
+    pairs: dict[str, dict[str, list]] = {"ours": defaultdict(list), "trafilatura": defaultdict(list)}
+    pages_compared: dict[str, Counter] = defaultdict(Counter)
+    for language, gold, our_text, plain_text in pages:
+        mine, theirs = score(our_text, gold), score(plain_text, gold)
+        for lang in (language, "all"):
+            pairs["ours"][lang].append(mine)
+            pairs["trafilatura"][lang].append(theirs)
+            pages_compared[lang] += _versus(our_text, plain_text, _f1(mine), _f1(theirs))
+    return {
+        name: {lang: _averaged_f1(found) for lang, found in sorted(per.items())}
+        for name, per in pairs.items()
+    } | {"pages": {lang: dict(c) for lang, c in sorted(pages_compared.items())}}
+
+
+def _f1(pair: tuple[float, float]) -> float:
+    return 2 * pair[0] * pair[1] / (pair[0] + pair[1]) if pair[0] + pair[1] else 0.0
+
+
+def _versus(our_text: str, plain_text: str, mine: float, theirs: float) -> Counter:
+    """One page of ours against plain trafilatura: whether the texts differ, and which scores better."""
+    return Counter(
+        differs=normalise(our_text) != normalise(plain_text),
+        better=mine > theirs + 1e-12,
+        worse=mine < theirs - 1e-12,
+    )
+
+
+def newspaper_set(root: Path, manifest: Path, gold_folder: str) -> dict:
+    """newspaper's and newspaper4k's tests: the plain-text body each project expects, shingle F1."""
+    languages = manifest_languages(manifest)
+    pages = []
+    for page in sorted((root / "html").glob("*.html")):
+        gold_path = root / gold_folder / f"{page.stem}.txt"
+        if not gold_path.exists():
+            continue
+        html = read_html(page)
+        pages.append(
+            (
+                languages.get(page.name, "?"),
+                gold_path.read_text(encoding="utf-8", errors="replace"),
+                ours(html, None).text,
+                plain(html, None),
+            )
+        )
+    return compared(pages, shingle_pr)
+
+
+def prefix_set(pages: list[tuple[str, str, str, str]]) -> dict:
+    """Sets whose gold is the beginning of the body (goose3's cleaned_text, postlight's first 13
+    words): a page scores 1 when the gold's words appear, in order and together, in the text."""
+
+    def found(text: str, gold: str) -> tuple[float, float]:
+        hit = float(" ".join(WORD.findall(gold.lower())) in " ".join(WORD.findall(text.lower())))
+        return hit, hit
+
+    return compared(pages, found)
+
+
+def goose3_set(root: Path, manifest: Path) -> dict:
+    languages = manifest_languages(manifest)
+    pages = []
+    for gold_path in sorted((root / "content").glob("*.json")):
+        page = gold_path.with_suffix(".html")
+        expected = json.loads(gold_path.read_text(encoding="utf-8"))["expected"]
+        expected = ast.literal_eval(expected) if isinstance(expected, str) else expected
+        gold = (expected.get("cleaned_text") or "").strip()
+        if not page.exists() or not gold:
+            continue
+        html, url = read_html(page), expected.get("final_url")
+        language = languages.get(page.name) or expected.get("meta_lang") or "?"
+        pages.append((language, gold[:300], ours(html, url).text, plain(html, url)))
+    return prefix_set(pages)
+
+
+def postlight_set(root: Path) -> dict:
+    pages = []
+    for fixture, entries in json.loads((root / "expected.json").read_text(encoding="utf-8")).items():
+        page = root / fixture
+        gold = entries[0]["expected"].get("first13") if entries else None
+        if not page.exists() or not gold:
+            continue
+        html, url = read_html(page), entries[0].get("url")
+        pages.append((entries[0].get("lang") or "?", gold, ours(html, url).text, plain(html, url)))
+    return prefix_set(pages)
 
 
 def htmldate_set(root: Path) -> dict:
@@ -208,6 +323,7 @@ def fundus_set(root: Path, manifest: Path) -> dict:
     and publication day, per language. Each publisher's gold versions match its pages in date order."""
     languages = manifest_languages(manifest)
     bodies: dict[str, dict[str, list]] = {"ours": defaultdict(list), "trafilatura": defaultdict(list)}
+    pages_compared: dict[str, Counter] = defaultdict(Counter)
     fields: dict[str, dict[str, Counter]] = {
         "ours": defaultdict(Counter),
         "trafilatura": defaultdict(Counter),
@@ -218,18 +334,32 @@ def fundus_set(root: Path, manifest: Path) -> dict:
         for gold, page in zip(json.loads(gold_file.read_text(encoding="utf-8")).values(), pages, strict=True):
             html, url = read_html(page), urls.get(page.name, {}).get("url")
             language = languages.get(page.name, "?")
-            for name, result in (("ours", ours(html, url)), ("trafilatura", plain_metadata(html, url))):
-                pair = shingle_pr(result.text, _fundus_body(gold["body"]))
+            results = {"ours": ours(html, url), "trafilatura": plain_metadata(html, url)}
+            scored = {
+                name: shingle_pr(result.text, _fundus_body(gold["body"])) for name, result in results.items()
+            }
+            for name, result in results.items():
                 for lang in (language, "all"):
-                    bodies[name][lang].append(pair)
+                    bodies[name][lang].append(scored[name])
                     fields[name][lang] += _metadata_hits(result, gold)
-    return {
+            versus = _versus(
+                results["ours"].text,
+                results["trafilatura"].text,
+                _f1(scored["ours"]),
+                _f1(scored["trafilatura"]),
+            )
+            for lang in (language, "all"):
+                pages_compared[lang] += versus
+    scores: dict[str, Any] = {
         name: {
             lang: {**_averaged_f1(pairs), **_accuracies(fields[name][lang], len(pairs))}
             for lang, pairs in sorted(per.items())
             if lang in REPORTED_LANGUAGES
         }
         for name, per in bodies.items()
+    }
+    return scores | {
+        "pages": {lang: dict(c) for lang, c in sorted(pages_compared.items()) if lang in REPORTED_LANGUAGES}
     }
 
 
@@ -271,6 +401,7 @@ def _averaged_f1(pairs: list[tuple[float, float]]) -> dict[str, float]:
         "precision": round(precision, 3),
         "recall": round(recall, 3),
         "f1": round(f1, 3),
+        "f1_exact": f1,
         "pages": len(pairs),
     }
 
@@ -446,7 +577,17 @@ def report(corpus: Path = DEFAULT_CORPUS) -> dict:
     sections: dict[str, tuple[Any, tuple[Any, ...]]] = {
         "seed_pages": (seed_set, ()),
         "trafilatura_set_snippets": (trafilatura_set, (benchmarks / "trafilatura",)),
-        "readability_set_shingles": (readability_set, (benchmarks / "readability",)),
+        "readability_set_shingles": (readability_set, (benchmarks / "readability", corpus / "MANIFEST.tsv")),
+        "newspaper_set_shingles": (
+            newspaper_set,
+            (benchmarks / "newspaper", corpus / "MANIFEST.tsv", "text"),
+        ),
+        "newspaper4k_set_shingles": (
+            newspaper_set,
+            (benchmarks / "newspaper4k", corpus / "MANIFEST.tsv", "txt"),
+        ),
+        "goose3_set_prefix": (goose3_set, (benchmarks / "goose3", corpus / "MANIFEST.tsv")),
+        "postlight_set_first13": (postlight_set, (benchmarks / "postlight",)),
         "fundus_set": (fundus_set, (benchmarks / "fundus", corpus / "MANIFEST.tsv")),
         "htmldate_set_dates_ours": (htmldate_set, (benchmarks / "htmldate",)),
         "relevance_set": (relevance_set, (relevance,)),

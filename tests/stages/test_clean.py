@@ -67,15 +67,21 @@ def test_no_rule_edits_inside_a_sentence():
     assert cleaned[1] == "Leia mais sobre isso aqui."  # debris at the line's start goes
 
 
-def test_read_more_and_related_go_only_as_link_lines_never_as_prose():
+def test_a_read_also_box_goes_but_inline_read_more_lines_and_prose_stay():
+    """Boxes go: a bare heading and the list of links under it. Inline "Read more: <headline>" lines
+    stay, as real-world gold keeps them (readability's and newspaper4k's tests), and so does prose
+    that starts with "Related:"."""
     prose = "Related: the company said on Monday that it would build three plants in Texas."
     text = (
         f"First paragraph of the story.\nRead more: Nvidia stock jumps after the deal\n{prose}\n"
-        "Leia também\n- Outra notícia\n"
+        "Leia também\n- Outra notícia\n- Mais uma\nRead more:\nTunisia sends most foreign fighters\n"
+        "Last paragraph.\nLeia também:\n"
     )
     kept = clean(text).text.split("\n")
-    assert prose in kept and "Read more: Nvidia stock jumps after the deal" not in kept
-    assert "Leia também" not in kept and "- Outra notícia" not in kept
+    assert prose in kept and "Read more: Nvidia stock jumps after the deal" in kept
+    assert "Leia também" not in kept and "- Outra notícia" not in kept and "- Mais uma" not in kept
+    assert "Read more:" not in kept and "Tunisia sends most foreign fighters" in kept
+    assert kept[-1] == "Last paragraph."
 
 
 def test_wire_credits_stay_and_syndication_credits_go():
