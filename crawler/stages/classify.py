@@ -107,9 +107,14 @@ def relevance(
     """Score in 0..1: subject terms, plus context terms up to as much again, minus consumer cues."""
     pattern, terms = (lexicon or load_lexicon()).for_language(language)
     body_counts, title_counts = _counts(pattern, text), _counts(pattern, title or "")
+    # A context term in the title (a vendor's name in "Nvidia shares jump") counts as in the body: the
+    # title says what the story is about only through its subject and against terms.
     evidence = {
         term: terms[term].weight
-        * (min(body_counts.get(term, 0), MAX_REPEATS) + TITLE_WEIGHT * min(title_counts.get(term, 0), 1))
+        * (
+            min(body_counts.get(term, 0), MAX_REPEATS)
+            + (1.0 if terms[term].group == "context" else TITLE_WEIGHT) * min(title_counts.get(term, 0), 1)
+        )
         for term in body_counts.keys() | title_counts.keys()
     }
     by_group = {group: sum(w for t, w in evidence.items() if terms[t].group == group) for group in GROUPS}
