@@ -21,10 +21,12 @@ import os
 import resource
 import signal
 import sys
+import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.synchronize import Barrier
 
 from crawler.outcomes import PER_PAGE, Outcome
 from crawler.stages.process import Options, Page, Processed, process_page
@@ -33,13 +35,48 @@ logger = logging.getLogger(__name__)
 
 # prctl(2) option: the signal a process gets when its parent dies.
 PR_SET_PDEATHSIG = 1
+# Seconds a new worker waits for the others to start before it takes pages anyway (one that died
+# while starting must not hold the rest).
+STARTUP_WAIT = 120
+# A page a new worker processes before any real one, so that what a first page would load (the
+# language model, the lexicon, trafilatura's tables) is the worker's start, not that page's time.
+WARM_UP = Page(
+    "https://warm-up.invalid/2025/01/01/warm-up/",
+    b"<html><head><title>Warm up</title></head><body><article><p>A data center for artificial"
+    b" intelligence opens with new GPU clusters and a power purchase agreement.</p></article></body></html>",
+    "text/html",
+)
 
 
 class TooSlow(Exception):
     """Raised in a worker when its page's time is up."""
 
 
+def _started() -> None:
+    """In the worker: nothing; it returns once the worker and its siblings have started."""
+
+
+def _start_worker(parent: int, max_memory: int, everyone: Barrier) -> None:
+    """A worker never outlives its crawl, even one killed with SIGKILL; a page that would take all
+    the machine's memory fails in the worker with MemoryError instead. It takes no page before
+    its siblings have started."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+    if max_memory:
+        resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+    process_page(WARM_UP, Options(relevance_threshold=0.5, min_words=1))
+    try:
+        everyone.wait(STARTUP_WAIT)
+    except threading.BrokenBarrierError:
+        logger.warning("extraction workers did not all start within %d s", STARTUP_WAIT)
+
+
 class ExtractionPool:
+    # What each worker runs first (a test swaps in a slow start).
+    initializer: Callable[[int, int, Barrier], None] = staticmethod(_start_worker)
+
     def __init__(self, workers: int, timeout: float = 0, max_memory: int = 0) -> None:
         self.workers = workers
         self.timeout = timeout  # seconds a page may take (0: no limit)
@@ -52,12 +89,18 @@ class ExtractionPool:
 
     def _start(self) -> ProcessPoolExecutor:
         # spawn, not fork: forking a process that runs the reactor and database pools is unsafe.
-        return ProcessPoolExecutor(
+        context = multiprocessing.get_context("spawn")
+        executor = ProcessPoolExecutor(
             self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(os.getpid(), self.max_memory),
+            mp_context=context,
+            initializer=self.initializer,
+            initargs=(os.getpid(), self.max_memory, context.Barrier(self.workers)),
         )
+        # A page's time runs once every worker has started: on a busy machine a new worker takes
+        # seconds to import its modules, and that time is not the page's. One call per worker
+        # makes the executor start them all; the barrier holds each until the others are up.
+        self._started = [executor.submit(_started) for _ in range(self.workers)]
+        return executor
 
     def _replace(self, broken: ProcessPoolExecutor, why: str) -> None:
         if broken is not self._executor:
@@ -79,6 +122,7 @@ class ExtractionPool:
         for _attempt in (1, 2):
             executor = self._executor
             try:
+                await asyncio.gather(*map(asyncio.wrap_future, self._started))
                 async with slots:
                     # The executor as it is now: another page may have replaced it while this one
                     # waited for a slot (submitting to the old one fails: "after shutdown").
@@ -133,17 +177,6 @@ def _within(page: Page, options: Options, seconds: float) -> Processed:
 
 def _time_is_up(signum: int, frame: object) -> None:
     raise TooSlow
-
-
-def _start_worker(parent: int, max_memory: int) -> None:
-    """A worker never outlives its crawl, even one killed with SIGKILL; a page that would take all
-    the machine's memory fails in the worker with MemoryError instead."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the line above
-        os._exit(1)
-    if max_memory:
-        resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
 
 
 _shared: ExtractionPool | None = None

@@ -80,6 +80,26 @@ def test_a_page_waiting_for_a_worker_while_the_pool_is_replaced_uses_the_new_one
         pool.release()
 
 
+def _slow_start(parent: int, max_memory: int, everyone) -> None:
+    time.sleep(4)  # a worker starting on a busy machine: longer than the pages' whole backstop
+    pool._start_worker(parent, max_memory, everyone)
+
+
+class SlowStartingPool(pool.ExtractionPool):
+    initializer = staticmethod(_slow_start)
+
+
+def test_a_workers_start_is_not_counted_as_its_pages_time():
+    """A page's time runs once the workers have started. The backstop once counted from submission,
+    so on a loaded machine the pages sent to a freshly replaced pool were given up as too slow."""
+    extraction = SlowStartingPool(2, timeout=1)  # backstop: 3 s per page
+    try:
+        processed = extraction.process_all([(a_page(), OPTIONS), (a_page(), OPTIONS)])
+        assert all(p.record is not None for p in processed), [p.message for p in processed]
+    finally:
+        extraction.shutdown()
+
+
 def _workers(pid: int) -> set[int]:
     return {child for child in descendants(pid) if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text()}
 
