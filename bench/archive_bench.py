@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -111,8 +112,10 @@ def query_latencies(engine, candidates: int, rounds: int = 5) -> list[float]:
     return sorted(latencies)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_on_both(measure: Callable[[str, int], dict], description: str) -> None:
+    """A bench's command line: `measure(url, articles)` on a scratch SQLite archive, then on a scratch
+    PostgreSQL database (created and dropped), each result printed as one JSON line."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument(
         "--pg",
@@ -122,7 +125,7 @@ def main() -> None:
     parser.add_argument("--skip-pg", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        print(json.dumps(bench(f"sqlite:///{scratch}/bench.db", args.articles)), flush=True)
+        print(json.dumps(measure(f"sqlite:///{scratch}/bench.db", args.articles)), flush=True)
     if args.skip_pg:
         return
     name = f"newsarchive_bench_{uuid.uuid4().hex[:8]}"
@@ -130,11 +133,12 @@ def main() -> None:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        print(json.dumps(bench(args.pg.rsplit("/", 1)[0] + f"/{name}", args.articles)), flush=True)
+        print(json.dumps(measure(args.pg.rsplit("/", 1)[0] + f"/{name}", args.articles)), flush=True)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 if __name__ == "__main__":
-    main()
+    run_on_both(bench, __doc__.splitlines()[0])

@@ -12,27 +12,23 @@ is fetched over HTTP on loopback, one request at a time, after one warm-up round
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import re
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.archive_bench import BATCH, QUERIES, rows  # noqa: E402
+from bench.archive_bench import BATCH, QUERIES, rows, run_on_both  # noqa: E402
 from db import migrate  # noqa: E402
 from db.models import CrawlRun, CrawlRunOutlet  # noqa: E402
 from db.session import make_engine, session_factory  # noqa: E402
@@ -118,31 +114,5 @@ def measure(url: str, total: int) -> dict:
         process.wait(timeout=30)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument(
-        "--pg",
-        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-        help="admin URL of a PostgreSQL server; a scratch database is created and dropped",
-    )
-    parser.add_argument("--skip-pg", action="store_true")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        print(json.dumps(measure(f"sqlite:///{scratch}/bench.db", args.articles)), flush=True)
-    if args.skip_pg:
-        return
-    name = f"newsarchive_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        print(json.dumps(measure(args.pg.rsplit("/", 1)[0] + f"/{name}", args.articles)), flush=True)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 if __name__ == "__main__":
-    main()
+    run_on_both(measure, __doc__.splitlines()[0])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -224,6 +226,18 @@ def crawl_db(request, tmp_path) -> str:
     url = request.getfixturevalue("pg_schema")
     truncate_postgres(url)
     return url
+
+
+def run_demo(db_url: str, workdir: Path) -> None:
+    """`newsarchive demo` into this archive, which then holds the demo's two outlets and 36 articles."""
+    demo = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "--db", db_url, "demo"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert demo.returncode == 0, demo.stderr[-2000:]
 
 
 def count_rows(db_url: str, model) -> int:

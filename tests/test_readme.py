@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
+
+from .conftest import run_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,14 +77,7 @@ def test_every_example_query_returns_rows_on_the_demo_archive(crawl_db, tmp_path
 
     from db.session import make_engine
 
-    demo = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "--db", crawl_db, "demo"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert demo.returncode == 0, demo.stderr[-2000:]
+    run_demo(crawl_db, tmp_path)
     backend = "sqlite" if crawl_db.startswith("sqlite") else "postgresql"
     engine = make_engine(crawl_db)
     with engine.connect() as connection:

@@ -167,12 +167,16 @@ class Site:
             form={key: params.get(key, "") for key in ("since", "until", "language")},
         )
 
-    def article_page(self, request: Request) -> Response:
+    def _article(self, request: Request) -> browse.ArticlePage:
         article_id = request.path_params["article_id"]
         with self.sessions.begin() as session:
             page = browse.article_page(session, article_id)
         if page is None:
             raise HTTPException(404, f"no article {article_id} in this archive")
+        return page
+
+    def article_page(self, request: Request) -> Response:
+        page = self._article(request)
         diffs = [
             (before, after, word_changes(before.text, after.text))
             for before, after in zip(page.versions, page.versions[1:], strict=False)
@@ -185,12 +189,16 @@ class Site:
             diffs=list(reversed(diffs)),
         )
 
-    def story_page(self, request: Request) -> Response:
+    def _story(self, request: Request) -> tuple[int, list[browse.Listed]]:
         story_id = request.path_params["story_id"]
         with self.sessions.begin() as session:
             members = browse.story(session, story_id)
         if not members:
             raise HTTPException(404, f"no story {story_id} in this archive")
+        return story_id, members
+
+    def story_page(self, request: Request) -> Response:
+        story_id, members = self._story(request)
         by_day: dict[str, list[browse.Listed]] = {}
         for item in members:
             by_day.setdefault(_day(item.article.published_at), []).append(item)
@@ -233,11 +241,7 @@ class Site:
         )
 
     def api_article(self, request: Request) -> Response:
-        article_id = request.path_params["article_id"]
-        with self.sessions.begin() as session:
-            page = browse.article_page(session, article_id)
-        if page is None:
-            raise HTTPException(404, f"no article {article_id} in this archive")
+        page = self._article(request)
         return self._json(
             _record(page.article, page.outlet.slug)
             | {
@@ -272,11 +276,7 @@ class Site:
         )
 
     def api_story(self, request: Request) -> Response:
-        story_id = request.path_params["story_id"]
-        with self.sessions.begin() as session:
-            members = browse.story(session, story_id)
-        if not members:
-            raise HTTPException(404, f"no story {story_id} in this archive")
+        story_id, members = self._story(request)
         return self._json({"story_id": story_id, "articles": [_summary(item) for item in members]})
 
     def api_outlets(self, request: Request) -> Response:

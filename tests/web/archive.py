@@ -24,7 +24,7 @@ from db.archive import PageResult, store_batch
 from db.dedup import DedupConfig
 from db.models import Article, Outlet
 from db.session import make_engine, session_factory
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import PG_ADMIN_URL, run_demo
 
 SETTINGS = load_settings()
 HOSTILE_URL = "http://demo.newsarchive.test/pro/hostile-markup/"
@@ -69,14 +69,7 @@ def _store(url: str, records: list[dict]) -> None:
 
 
 def build(url: str, backend: str, workdir: Path) -> WebArchive:
-    demo = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "--db", url, "demo"],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert demo.returncode == 0, demo.stderr[-2000:]
+    run_demo(url, workdir)
     engine = make_engine(url)
     with session_factory(engine).begin() as session:
         outlet_id = session.scalar(select(Outlet.id).where(Outlet.slug == "demo"))
