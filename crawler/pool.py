@@ -81,7 +81,9 @@ class ExtractionPool:
         self.workers = workers
         self.timeout = timeout  # seconds a page may take (0: no limit)
         self.max_memory = max_memory  # bytes of address space a worker may use (0: no limit)
+        self._lock = threading.Lock()  # pages may arrive from more than one thread's event loop
         self._executor = self._start()
+        self._started: list[Future[None]] | None = None  # the workers start with the first page
         # One page per worker in flight, so a page's time runs from when a worker takes it.
         self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary()
@@ -90,29 +92,36 @@ class ExtractionPool:
     def _start(self) -> ProcessPoolExecutor:
         # spawn, not fork: forking a process that runs the reactor and database pools is unsafe.
         context = multiprocessing.get_context("spawn")
-        executor = ProcessPoolExecutor(
+        return ProcessPoolExecutor(
             self.workers,
             mp_context=context,
             initializer=self.initializer,
             initargs=(os.getpid(), self.max_memory, context.Barrier(self.workers)),
         )
-        # A page's time runs once every worker has started: on a busy machine a new worker takes
-        # seconds to import its modules, and that time is not the page's. One call per worker
-        # makes the executor start them all; the barrier holds each until the others are up.
-        self._started = [executor.submit(_started) for _ in range(self.workers)]
-        return executor
+
+    def _starting(self) -> list[Future[None]]:
+        """Calls that return once every worker has started. A page's time runs after them: on a busy
+        machine a new worker takes seconds to import its modules, and that time is not the page's.
+        One call per worker makes the executor start them all; the barrier holds each until the
+        others are up. Not before the first page: a crawl that finds nothing new starts no worker."""
+        with self._lock:
+            if self._started is None:
+                self._started = [self._executor.submit(_started) for _ in range(self.workers)]
+            return self._started
 
     def _replace(self, broken: ProcessPoolExecutor, why: str) -> None:
-        if broken is not self._executor:
-            return  # another page's failure replaced it already
-        logger.warning("%s; starting new extraction workers", why, extra=PER_PAGE)
-        workers = list(getattr(broken, "_processes", {}).values())
-        # Not cancelled: the pages waiting in the broken pool fail with BrokenProcessPool and are
-        # tried again in the new one.
-        broken.shutdown(wait=False)
-        for worker in workers:  # a worker stuck in C code never returns by itself
-            worker.kill()
-        self._executor = self._start()
+        with self._lock:
+            if broken is not self._executor:
+                return  # another page's failure replaced it already
+            logger.warning("%s; starting new extraction workers", why, extra=PER_PAGE)
+            workers = list(getattr(broken, "_processes", {}).values())
+            # Not cancelled: the pages waiting in the broken pool fail with BrokenProcessPool and are
+            # tried again in the new one.
+            broken.shutdown(wait=False)
+            for worker in workers:  # a worker stuck in C code never returns by itself
+                worker.kill()
+            self._executor = self._start()
+            self._started = None
 
     async def process(self, page: Page, options: Options) -> Processed:
         """`process_page` in a worker, within the time limit and the memory cap. A worker that
@@ -122,7 +131,7 @@ class ExtractionPool:
         for _attempt in (1, 2):
             executor = self._executor
             try:
-                await asyncio.gather(*map(asyncio.wrap_future, self._started))
+                await asyncio.gather(*map(asyncio.wrap_future, self._starting()))
                 async with slots:
                     # The executor as it is now: another page may have replaced it while this one
                     # waited for a slot (submitting to the old one fails: "after shutdown").

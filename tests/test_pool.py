@@ -44,6 +44,16 @@ def test_every_user_in_a_process_shares_one_pool_sized_once():
     pool.release()
 
 
+def test_workers_start_with_the_first_page_not_with_the_pool():
+    extraction = pool.acquire(2)
+    try:
+        assert extraction._executor._processes == {}  # a crawl that finds nothing new starts none
+        assert asyncio.run(extraction.process(a_page(), OPTIONS)).record is not None
+        assert len(extraction._executor._processes) == 2  # then all of them, held until all are up
+    finally:
+        pool.release()
+
+
 def test_a_dead_worker_is_replaced_and_its_page_tried_again():
     extraction = pool.acquire(1)
     try:
