@@ -62,3 +62,29 @@ def test_a_long_piece_on_another_beat_is_not_relevant_for_one_mention():
         + mention
     )
     assert relevance(None, long_text, "en", 0.5).score < short
+
+
+def test_crypto_mining_written_as_one_word_counts_against_a_passing_ai_mention():
+    hosting = (
+        "La empresa aloja criptominería y también ofrece sus naves a centros de datos de inteligencia "
+        "artificial, junto a la represa, con 300 megavatios."
+    )
+    mining = relevance("Crece la criptominería en el país", hosting, "es", 0.5)
+    computing = relevance(
+        "Crece la computación en el país", hosting.replace("criptominería", "computación"), "es", 0.5
+    )
+    assert mining.score < computing.score and not mining.is_relevant
+    pivot = (
+        "Las criptomineras convierten sus granjas en centros de datos de IA: una firmó con CoreWeave para "
+        "alojar 20.000 GPU de Nvidia, y sus 500 megavatios valen más para la computación de IA."
+    )
+    assert relevance("Criptomineras se pasan a la inteligencia artificial", pivot, "es", 0.5).is_relevant
+
+
+def test_a_chatbot_app_that_names_a_data_center_once_stays_a_consumer_story():
+    app = (
+        "L'assistant de la start-up arrive sur Android et iOS; il répond en français et cite ses sources. "
+        "L'entreprise, championne de l'intelligence artificielle, a aussi annoncé un centre de données en "
+        "France pour l'intelligence artificielle."
+    )
+    assert not relevance("Le nouvel assistant arrive sur Android et iOS", app, "fr", 0.5).is_relevant
