@@ -53,8 +53,10 @@ def pg_server() -> Iterator[str]:
     admin.dispose()
 
 
-# Redis the frontier tests use (a database of its own); CI starts the server (see .ci/run).
-REDIS_TEST_URL = os.environ.get("NEWSARCHIVE_TEST_REDIS", "redis://127.0.0.1:6379/13")
+# Redis the frontier tests use: a database of their own for each test worker (pytest-xdist's gw0 to
+# gw3 get databases 12 to 15, so two workers never empty each other's); CI starts the server.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+REDIS_TEST_URL = os.environ.get("NEWSARCHIVE_TEST_REDIS", f"redis://127.0.0.1:6379/{12 + _WORKER}")
 
 
 @pytest.fixture
