@@ -53,7 +53,7 @@ class Relevance:
     is_relevant: bool
 
 
-GROUPS = ("subject", "context", "against")
+GROUPS = ("subject", "name", "context", "against")
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,8 @@ def load_lexicon(path: str | None = None) -> Lexicon:
 def relevance(
     title: str | None, text: str, language: str | None, threshold: float, lexicon: Lexicon | None = None
 ) -> Relevance:
-    """Score in 0..1: subject terms, plus context terms up to as much again, minus consumer cues."""
+    """Score in 0..1: subject terms (names only beside other evidence), plus context terms up to as
+    much again, minus consumer cues."""
     pattern, terms = (lexicon or load_lexicon()).for_language(language)
     body_counts, title_counts = _counts(pattern, text), _counts(pattern, title or "")
     # A context term in the title (a vendor's name in "Nvidia shares jump") counts as in the body: the
@@ -118,12 +119,18 @@ def relevance(
         for term in body_counts.keys() | title_counts.keys()
     }
     by_group = {group: sum(w for t, w in evidence.items() if terms[t].group == group) for group in GROUPS}
-    subject = by_group["subject"]
+    # A name ("Stargate") is a subject only beside other evidence: alone it is as likely the film.
+    named = by_group["name"] if by_group["subject"] or by_group["context"] else 0.0
+    subject = by_group["subject"] + named
     weight = max(0.0, subject + min(by_group["context"], subject) - by_group["against"])
     weight /= math.sqrt(max(1.0, len(text.split()) / LONG_TEXT_WORDS))
     score = round(1.0 - math.exp(-weight / SCORE_SCALE), 4)
     matched = [
-        t for t in evidence if terms[t].group != "against" and (subject > 0 or terms[t].group == "subject")
+        t
+        for t in evidence
+        if terms[t].group != "against"
+        and (subject > 0 or terms[t].group == "subject")
+        and (named or terms[t].group != "name")
     ]
     matched.sort(key=lambda t: (-evidence[t], t))
     return Relevance(score, matched, score >= threshold)

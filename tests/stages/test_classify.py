@@ -88,3 +88,13 @@ def test_a_chatbot_app_that_names_a_data_center_once_stays_a_consumer_story():
         "France pour l'intelligence artificielle."
     )
     assert not relevance("Le nouvel assistant arrive sur Android et iOS", app, "fr", 0.5).is_relevant
+
+
+def test_a_project_name_counts_only_beside_other_evidence():
+    series = "Amazon is developing a new Stargate series; the franchise began with the 1994 film and SG-1."
+    assert relevance("A new Stargate series", series, "en", 0.5).score == 0
+    site = "OpenAI and Oracle will build a new Stargate site in Michigan, adding more than a gigawatt."
+    deal = relevance("OpenAI expands Stargate", site, "en", 0.5)
+    assert deal.is_relevant and deal.terms[0] == "stargate"
+    business = "El cluster turístico de Alicante agrupa hoteles y agencias de viajes de la costa."
+    assert relevance("Crece el cluster turístico", business, "es", 0.5).score == 0
