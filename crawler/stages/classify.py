@@ -53,7 +53,9 @@ class Relevance:
     is_relevant: bool
 
 
-GROUPS = ("subject", "name", "context", "against")
+GROUPS = ("subject", "name", "hpc", "context", "ai", "against")
+# Groups that weigh like context: once in a title, and adding at most as much as the subject.
+CONTEXT_GROUPS = ("context", "ai")
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,8 @@ def load_lexicon(path: str | None = None) -> Lexicon:
 def relevance(
     title: str | None, text: str, language: str | None, threshold: float, lexicon: Lexicon | None = None
 ) -> Relevance:
-    """Score in 0..1: subject terms (names only beside other evidence), plus context terms up to as
-    much again, minus consumer cues."""
+    """Score in 0..1: subject terms (names only beside other evidence, supercomputers only in an
+    article about AI), plus context and AI terms up to as much again, minus consumer cues."""
     pattern, terms = (lexicon or load_lexicon()).for_language(language)
     body_counts, title_counts = _counts(pattern, text), _counts(pattern, title or "")
     # A context term in the title (a vendor's name in "Nvidia shares jump") counts as in the body: the
@@ -114,23 +116,30 @@ def relevance(
         term: terms[term].weight
         * (
             min(body_counts.get(term, 0), MAX_REPEATS)
-            + (1.0 if terms[term].group == "context" else TITLE_WEIGHT) * min(title_counts.get(term, 0), 1)
+            + (1.0 if terms[term].group in CONTEXT_GROUPS else TITLE_WEIGHT)
+            * min(title_counts.get(term, 0), 1)
         )
         for term in body_counts.keys() | title_counts.keys()
     }
     by_group = {group: sum(w for t, w in evidence.items() if terms[t].group == group) for group in GROUPS}
-    # A name ("Stargate") is a subject only beside other evidence: alone it is as likely the film.
-    named = by_group["name"] if by_group["subject"] or by_group["context"] else 0.0
-    subject = by_group["subject"] + named
-    weight = max(0.0, subject + min(by_group["context"], subject) - by_group["against"])
+    context = by_group["context"] + by_group["ai"]
+    # A name ("Stargate") is a subject only beside other evidence: alone it is as likely the film. A
+    # supercomputer is one only in an article about AI: alone it may forecast the weather.
+    counted = {
+        "subject": True,
+        "name": bool(by_group["subject"] or context),
+        "hpc": bool(by_group["ai"]),
+    }
+    subject = sum(by_group[group] for group, counts in counted.items() if counts)
+    weight = max(0.0, subject + min(context, subject) - by_group["against"])
     weight /= math.sqrt(max(1.0, len(text.split()) / LONG_TEXT_WORDS))
     score = round(1.0 - math.exp(-weight / SCORE_SCALE), 4)
     matched = [
         t
         for t in evidence
         if terms[t].group != "against"
+        and counted.get(terms[t].group, True)
         and (subject > 0 or terms[t].group == "subject")
-        and (named or terms[t].group != "name")
     ]
     matched.sort(key=lambda t: (-evidence[t], t))
     return Relevance(score, matched, score >= threshold)

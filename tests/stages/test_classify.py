@@ -98,3 +98,13 @@ def test_a_project_name_counts_only_beside_other_evidence():
     assert deal.is_relevant and deal.terms[0] == "stargate"
     business = "El cluster turístico de Alicante agrupa hoteles y agencias de viajes de la costa."
     assert relevance("Crece el cluster turístico", business, "es", 0.5).score == 0
+
+
+def test_a_supercomputer_counts_only_in_an_article_about_ai():
+    weather = (
+        "The Met Office's new supercomputer runs weather forecasts at 60 quadrillion calculations a second."
+    )
+    assert relevance("Met Office switches on new supercomputer", weather, "en", 0.5).score == 0
+    for_ai = "O LNCC ampliou o supercomputador Santos Dumont para pesquisas em inteligência artificial."
+    expanded = relevance("Supercomputador Santos Dumont ganha expansão para IA", for_ai, "pt", 0.5)
+    assert expanded.is_relevant and expanded.terms[0] == "supercomputador"
