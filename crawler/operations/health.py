@@ -50,6 +50,8 @@ def drift(runs: list[RunHealth]) -> list[str]:
         return []
     latest, earlier = runs[-1], runs[:-1]
     flags = []
+    if latest.status == OutletStatus.UNREACHABLE:  # nothing to compare: say so, not "steady"
+        flags.append("the last run could not reach the outlet")
     now = latest.health
     before = [r.health for r in earlier if r.health.get("articles")]
     if now.get("articles") and before:

@@ -83,3 +83,5 @@ def test_drift_rules():
     assert drift(quiet) == ["no new articles in the last 3 runs"]
     gone = steady + [RunHealth(5, t, "ok", 5, usual | {"gone_sources": ["https://a.test/feed/"]})]
     assert drift(gone) == ["sources answering 404/410: https://a.test/feed/"]
+    unreachable = steady + [RunHealth(5, t, "unreachable", 0, {})]
+    assert drift(unreachable) == ["the last run could not reach the outlet"]
