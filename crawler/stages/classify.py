@@ -85,11 +85,22 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         open(path, "rb").read() if path else (resources.files("crawler.stages") / "lexicon.toml").read_bytes()
     )
     data = tomllib.loads(raw.decode("utf-8"))
+    if unknown := sorted(set(data) - set(GROUPS)):
+        raise ValueError(f"lexicon: unknown group {', '.join(unknown)} (groups: {', '.join(GROUPS)})")
+    groups_of: dict[tuple[str, str], set[str]] = {}
     per_language: dict[str, dict[str, Term]] = {}
     for group in GROUPS:
         for language, terms in data.get(group, {}).items():
             for term, weight in terms.items():
                 per_language.setdefault(language, {})[term.casefold()] = Term(group, float(weight))
+                groups_of.setdefault((language, term.casefold()), set()).add(group)
+    # A term in two groups would mean whichever is read last (a language's over "any"): refuse it.
+    for (language, term), groups in sorted(groups_of.items()):
+        both = groups | groups_of.get(("any", term), set())
+        if len(both) > 1:
+            raise ValueError(
+                f"lexicon: {term!r} ({language}) is in more than one group: {', '.join(sorted(both))}"
+            )
     shared = per_language.pop("any", {})
     # A text of unknown language is scored with every language's terms (the first one read wins).
     everything = dict(shared)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from bench.seed_pages import seed_files
-from crawler.stages.classify import detect_language, relevance
+from crawler.stages.classify import detect_language, load_lexicon, relevance
 
 from ..conftest import SHARED
 
@@ -108,3 +112,24 @@ def test_a_supercomputer_counts_only_in_an_article_about_ai():
     for_ai = "O LNCC ampliou o supercomputador Santos Dumont para pesquisas em inteligência artificial."
     expanded = relevance("Supercomputador Santos Dumont ganha expansão para IA", for_ai, "pt", 0.5)
     assert expanded.is_relevant and expanded.terms[0] == "supercomputador"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            '[subject.en]\n"gpu" = 2\n[against.en]\n"GPU" = 1\n',
+            "'gpu' (en) is in more than one group: against, subject",
+        ),
+        (
+            '[subject.any]\n"gpu" = 2\n[context.fr]\n"gpu" = 1\n',
+            "'gpu' (fr) is in more than one group: context, subject",
+        ),
+        ('[agianst.en]\n"gamers" = 3\n', "unknown group agianst"),
+    ],
+)
+def test_a_lexicon_that_would_silently_mean_something_else_is_refused(tmp_path, toml, message):
+    path = tmp_path / "lexicon.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_lexicon(str(path))
