@@ -170,6 +170,20 @@ DISCOVERED: Final = {
 }
 
 
+# What health() records for each run and outlet (`crawl_run_outlets.health`); the web API lists them all.
+HEALTH_FIELDS = (
+    "articles",
+    "missing_date",
+    "missing_author",
+    "missing_title",
+    "median_words",
+    "not_article",
+    "errors",
+    "statuses",
+    "gone_sources",
+)
+
+
 def health(session: Session, outlet_id: int, since: datetime, stats: Mapping[str, Any]) -> dict[str, Any]:
     """What the run's new articles and fetches say of the outlet's layout and sources."""
     rows = session.execute(

@@ -31,6 +31,7 @@ from crawler.operations.history import word_changes
 from crawler.web.charts import bar_chart, days
 from db import browse, queries
 from db.models import Article
+from db.runs import HEALTH_FIELDS
 from db.search_query import QueryError
 from db.session import display_url, session_factory
 
@@ -443,26 +444,13 @@ def _version(version: queries.Version) -> dict[str, Any]:
     }
 
 
-# What db.runs.health() records per run; runs from before schema 0007 (or killed) recorded none.
-HEALTH_FIELDS = (
-    "articles",
-    "missing_date",
-    "missing_author",
-    "missing_title",
-    "median_words",
-    "not_article",
-    "errors",
-    "statuses",
-    "gone_sources",
-)
-
-
 def _run(part: RunHealth) -> dict[str, Any]:
     return {
         "run_id": part.run_id,
         "started_at": _iso(part.started_at),
         "status": part.status,
         "articles_new": part.articles_new,
+        # Runs from before schema 0007 (or killed) recorded no health: every field, null.
         "health": dict.fromkeys(HEALTH_FIELDS) | part.health,
     }
 

@@ -3,6 +3,7 @@ TestClient: pages, the JSON API's cursor pagination, bad input, and crawled text
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -12,7 +13,8 @@ from starlette.testclient import TestClient
 from crawler.config import load_settings
 from crawler.web.app import create_app
 from db import migrate
-from db.models import Article
+from db.models import Article, CrawlRunOutlet
+from db.runs import HEALTH_FIELDS
 from db.session import make_engine, read_only, session_factory
 
 from .archive import SCRIPT, WebArchive
@@ -95,7 +97,7 @@ def test_the_story_page_is_a_timeline_across_languages(client, web_archive):
     assert days == sorted(days)
 
 
-def test_the_outlets_page_charts_articles_per_day_and_runs(client):
+def test_the_outlets_page_charts_articles_per_day_and_runs(client, web_archive):
     page = client.get("/outlets")
     assert page.status_code == 200
     assert page.text.count('<section class="outlet"') == 2
@@ -105,6 +107,16 @@ def test_the_outlets_page_charts_articles_per_day_and_runs(client):
     assert re.search(r'<rect class="share"[^>]*><title>run \d+', page.text)
     outlets = client.get("/api/outlets").json()["outlets"]
     assert {o["slug"] for o in outlets} == {"demo", "parceiro"}
+    # the API lists what a crawl records (db.runs.HEALTH_FIELDS), each run's values as recorded
+    engine = make_engine(web_archive.url)
+    with session_factory(engine).begin() as session:
+        recorded = list(session.scalars(select(CrawlRunOutlet.health)))
+    engine.dispose()
+    assert recorded and all(set(health) == set(HEALTH_FIELDS) for health in recorded)
+    listed = [run["health"] for o in outlets for run in o["runs"]]
+    assert sorted(json.dumps(h, sort_keys=True) for h in listed) == sorted(
+        json.dumps(h, sort_keys=True) for h in recorded
+    )
     # an article the outlet took down is not a broken source
     assert all(o["flags"] == [] for o in outlets), outlets
 
